@@ -1,0 +1,62 @@
+/**
+ * The typed events a training run emits. The trainer prints nothing: reporters turn these
+ * into a progress bar, plain CI lines or JSON lines. Field names of `epoch` and `summary`
+ * are a public contract (--json output).
+ *
+ * Timing and memory fields (documented as such, and the only fields that differ between
+ * two runs with the same options): elapsedMs, wallMs, trainMs, evalMs, loadMs,
+ * examplesPerSec, peakRssMb, etaMs, itersPerSec.
+ */
+
+export interface StartEvent {
+  event: 'start';
+  source: string;
+  trainSize: number;
+  testSize: number;
+  iterations: number;
+  startIteration: number;
+  itersPerEpoch: number;
+  batchSize: number;
+  hidden: number;
+  lr: number;
+  seed: number;
+  backend: string;
+}
+
+/** Emitted while training, about every 100 ms; reporters throttle it further. */
+export interface ProgressEvent {
+  event: 'progress';
+  iteration: number;
+  epoch: number;
+  /** Iterations done in the current epoch, 1..itersPerEpoch. */
+  epochIteration: number;
+  itersPerEpoch: number;
+  iterations: number;
+  /** Mean loss since the last epoch line. */
+  loss: number;
+  elapsedMs: number;
+}
+
+export interface EpochEvent {
+  event: 'epoch';
+  epoch: number;
+  iteration: number;
+  /** Mean training loss of the iterations since the previous epoch line. */
+  loss: number;
+  trainAcc: number;
+  testAcc: number;
+  elapsedMs: number;
+}
+
+export interface DivergedEvent {
+  event: 'diverged';
+  iteration: number;
+  loss: number;
+}
+
+export interface InterruptedEvent {
+  event: 'interrupted';
+  iteration: number;
+}
+
+export type TrainEvent = StartEvent | ProgressEvent | EpochEvent | DivergedEvent | InterruptedEvent;

@@ -1,0 +1,184 @@
+/**
+ * The training loop of the book's train_neuralnet (section 5.7.4): draw a batch with
+ * replacement, backprop, SGD step; measure train and test accuracy on the whole sets at the
+ * end of every epoch and once more at the end when the last iteration does not close one.
+ *
+ * It prints nothing and knows no CLI: it emits typed events (events.ts) and returns a result.
+ * Everything random comes from two seeded generators, so the same config gives the same numbers.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { BatchBuilder } from '../data/batches.js';
+import { Random } from '../data/random.js';
+import { kernels } from '../kernels/backend.js';
+import { TwoLayerNet } from '../network/two-layer-net.js';
+import { SGD } from '../optim/sgd.js';
+import { Evaluator } from './evaluate.js';
+import type { EpochEvent, TrainEvent } from './events.js';
+import { Yielder } from './yielder.js';
+
+export interface TrainConfig {
+  hidden: number;
+  lr: number;
+  batchSize: number;
+  /** Total iterations to reach (counting any done before a resume). */
+  iterations: number;
+  weightInitStd: number;
+  seed: number;
+}
+
+/** Where a run stands: enough to resume it exactly. */
+export interface TrainState {
+  net: TwoLayerNet;
+  /** The batch sampler's generator. */
+  sampler: Random;
+  iteration: number;
+}
+
+export interface TrainHooks {
+  emit(event: TrainEvent): void;
+  /** Called after each measurement (end of epoch, end of run), e.g. to save the model. */
+  afterMeasure?(state: TrainState, epoch: EpochEvent): void | Promise<void>;
+  /** Set `requested` (from a signal handler) to stop after the current iteration. */
+  stop?: { requested: boolean };
+}
+
+export interface TrainResult {
+  /** Iterations reached (fewer than asked when interrupted or diverged). */
+  iterations: number;
+  trainAcc: number;
+  testAcc: number;
+  bestTestAcc: number;
+  bestEpoch: number;
+  /** Mean training loss since the last measurement before the end. */
+  finalLoss: number;
+  trainMs: number;
+  evalMs: number;
+  diverged: { iteration: number; loss: number } | null;
+  interrupted: boolean;
+  history: EpochEvent[];
+}
+
+/** Iterations in one epoch: train size / batch size, at least 1 (the book's iter_per_epoch). */
+export function itersPerEpoch(trainSize: number, batchSize: number): number {
+  return Math.max(1, Math.floor(trainSize / batchSize));
+}
+
+/** A fresh run's state: weights from `seed`, batches from a second stream of the same seed. */
+export function initialState(config: TrainConfig, inputSize: number, outputSize = 10): TrainState {
+  const net = new TwoLayerNet({
+    inputSize,
+    hiddenSize: config.hidden,
+    outputSize,
+    weightInitStd: config.weightInitStd,
+    seed: config.seed,
+  });
+  return { net, sampler: new Random(config.seed ^ 0x5a3c_96e1), iteration: 0 };
+}
+
+export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
+  const { net, sampler } = state;
+  const { train: trainSplit, test: testSplit } = dataset;
+  const perEpoch = itersPerEpoch(trainSplit.count, config.batchSize);
+  const batch = new BatchBuilder(trainSplit, config.batchSize);
+  const trainEval = new Evaluator(trainSplit);
+  const testEval = new Evaluator(testSplit);
+  const optimizer = new SGD(config.lr);
+  const yielder = new Yielder();
+  const started = performance.now();
+  const result: TrainResult = {
+    iterations: state.iteration,
+    trainAcc: NaN,
+    testAcc: NaN,
+    bestTestAcc: NaN,
+    bestEpoch: 0,
+    finalLoss: NaN,
+    trainMs: 0,
+    evalMs: 0,
+    diverged: null,
+    interrupted: false,
+    history: [],
+  };
+  hooks.emit({
+    event: 'start',
+    source: dataset.source,
+    trainSize: trainSplit.count,
+    testSize: testSplit.count,
+    iterations: config.iterations,
+    startIteration: state.iteration,
+    itersPerEpoch: perEpoch,
+    batchSize: config.batchSize,
+    hidden: config.hidden,
+    lr: config.lr,
+    seed: config.seed,
+    backend: kernels().name,
+  });
+
+  let lossSum = 0;
+  let lossCount = 0;
+  let stepStart = performance.now();
+  while (state.iteration < config.iterations) {
+    const x = batch.sample(sampler);
+    const grads = net.gradient(x, batch.t);
+    const loss = grads.loss;
+    if (!Number.isFinite(loss)) {
+      result.diverged = { iteration: state.iteration + 1, loss };
+      hooks.emit({ event: 'diverged', iteration: state.iteration + 1, loss });
+      break;
+    }
+    optimizer.update(net.params, grads);
+    state.iteration++;
+    lossSum += loss;
+    lossCount++;
+    result.iterations = state.iteration;
+
+    const closesEpoch = state.iteration % perEpoch === 0 || state.iteration === config.iterations;
+    if (closesEpoch) {
+      result.trainMs += performance.now() - stepStart;
+      const evalStart = performance.now();
+      const trainAcc = await trainEval.accuracy(net, yielder);
+      const testAcc = await testEval.accuracy(net, yielder);
+      result.evalMs += performance.now() - evalStart;
+      const epochEvent: EpochEvent = {
+        event: 'epoch',
+        epoch: Math.ceil(state.iteration / perEpoch),
+        iteration: state.iteration,
+        loss: lossSum / lossCount,
+        trainAcc,
+        testAcc,
+        elapsedMs: Math.round(performance.now() - started),
+      };
+      Object.assign(result, { trainAcc, testAcc, finalLoss: epochEvent.loss });
+      if (!(testAcc <= result.bestTestAcc)) {
+        result.bestTestAcc = testAcc;
+        result.bestEpoch = epochEvent.epoch;
+      }
+      result.history.push(epochEvent);
+      hooks.emit(epochEvent);
+      await hooks.afterMeasure?.(state, epochEvent);
+      lossSum = 0;
+      lossCount = 0;
+      stepStart = performance.now();
+    }
+    if (await yielder.maybeYield()) {
+      hooks.emit({
+        event: 'progress',
+        iteration: state.iteration,
+        epoch: Math.floor(state.iteration / perEpoch) + 1,
+        epochIteration: state.iteration % perEpoch,
+        itersPerEpoch: perEpoch,
+        iterations: config.iterations,
+        loss: lossCount > 0 ? lossSum / lossCount : NaN,
+        elapsedMs: Math.round(performance.now() - started),
+      });
+    }
+    if (hooks.stop?.requested && state.iteration < config.iterations) {
+      result.interrupted = true;
+      hooks.emit({ event: 'interrupted', iteration: state.iteration });
+      break;
+    }
+  }
+  if (lossCount > 0) result.trainMs += performance.now() - stepStart;
+  if (result.diverged !== null) result.finalLoss = result.diverged.loss;
+  else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;
+  return result;
+}
