@@ -1,0 +1,60 @@
+/**
+ * `bp-train gradcheck`: backprop against numerical gradients on the first training images
+ * (book 5.7.3). Exit 0 when every mean difference is within --tolerance, 1 otherwise.
+ */
+import { Command } from 'commander';
+import chalk from 'chalk';
+import { loadDataset } from '../../data/sources.js';
+import { gradcheck, type GradcheckResult } from '../../train/gradcheck.js';
+import { decideColor, initColor } from '../../report/color.js';
+import { processOutput } from '../../report/reporter.js';
+import { EXIT } from '../errors.js';
+import { addOptions, gradcheckOptions } from '../options.js';
+import { configureCommand } from '../setup.js';
+
+export interface GradcheckCliOptions {
+  hidden: number;
+  samples: number;
+  seed: number;
+  data: string;
+  dtype: 'float64' | 'float32';
+  tolerance?: number;
+  weightInitStd: number;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export const DEFAULT_TOLERANCE = { float64: 1e-7, float32: 1e-5 } as const;
+
+export function makeGradcheckCommand(run: (code: Promise<number>) => void): Command {
+  const command = new Command('gradcheck').description('compare backprop gradients with numerical ones (central differences, h = 1e-4)');
+  addOptions(command, gradcheckOptions);
+  configureCommand(command);
+  command.action((opts: GradcheckCliOptions) => run(gradcheckCommand(opts)));
+  return command;
+}
+
+export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<number> {
+  initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE[opts.dtype];
+  const dataset = loadDataset(opts.data, { trainLimit: opts.samples, testLimit: 1 });
+  const results = gradcheck(dataset.train, { ...opts });
+  const ok = results.every((r) => r.meanAbsDiff <= tolerance);
+  if (opts.json) {
+    for (const r of results) processOutput.out(JSON.stringify({ ...r, tolerance, passed: r.meanAbsDiff <= tolerance }));
+  } else {
+    processOutput.out(
+      `gradient check: ${dataset.train.count} ${dataset.source} images, hidden ${opts.hidden}, ${opts.dtype}, tolerance ${tolerance}`,
+    );
+    processOutput.out(`param  ${'mean |diff|'.padStart(12)}  ${'max |diff|'.padStart(12)}  ${'max rel err'.padStart(12)}`);
+    for (const r of results) processOutput.out(resultLine(r, tolerance));
+    processOutput.out(ok ? chalk.green('ok: backprop matches the numerical gradient') : chalk.red('FAILED: a mean difference is above the tolerance'));
+  }
+  return ok ? EXIT.ok : EXIT.gateFailed;
+}
+
+function resultLine(r: GradcheckResult, tolerance: number): string {
+  const mean = r.meanAbsDiff.toExponential(2).padStart(12);
+  const line = `${r.param.padEnd(5)}  ${mean}  ${r.maxAbsDiff.toExponential(2).padStart(12)}  ${r.maxRelError.toExponential(2).padStart(12)}`;
+  return r.meanAbsDiff <= tolerance ? line : chalk.red(line);
+}

@@ -1,0 +1,37 @@
+/**
+ * The bp-train program: commander wiring, and the one place where errors become exit codes.
+ * Training is the default command, so `bp-train --hidden 50` trains.
+ */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { EXIT, reportError } from './errors.js';
+import { makeGradcheckCommand } from './commands/gradcheck.js';
+import { makeTrainCommand } from './commands/train.js';
+import { configureCommand } from './setup.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  // A closed pipe (`bp-train --help | head`) is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw err;
+  });
+  const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
+  let pending: Promise<number> = Promise.resolve(EXIT.ok);
+  const run = (code: Promise<number>): void => {
+    pending = code;
+  };
+  const program = configureCommand(new Command('bp-train'))
+    .description('Train a neural network on MNIST with backpropagation written from scratch.')
+    .version(version, '-V, --version')
+    .addCommand(makeTrainCommand(run), { isDefault: true })
+    .addCommand(makeGradcheckCommand(run));
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = await pending;
+  } catch (err) {
+    process.exitCode = reportError(err, debug, writeErr);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Every command-line option as data: flags, description, default and parser in one list.
+ * The same list builds --help and the README's options table, so they never drift apart.
+ */
+import { Command, Option } from 'commander';
+import { finite, integer, nonEmpty, oneOf, type Parser } from './parsers.js';
+
+export interface OptionDef {
+  flags: string;
+  description: string;
+  defaultValue?: string | number;
+  parse?: Parser<unknown>;
+  conflicts?: string;
+}
+
+const MAX_ITERS = 100_000_000;
+
+export const dataOption: OptionDef = {
+  flags: '--data <source>',
+  description: "dataset: 'mnist' (full 60,000/10,000), 'mnist-lite' (7,926/2,000) or a folder of IDX files",
+  defaultValue: 'mnist',
+  parse: nonEmpty('a dataset name or folder'),
+};
+export const seedOption: OptionDef = {
+  flags: '--seed <n>',
+  description: 'seed of every random draw (weights, batches): same seed, same numbers',
+  defaultValue: 1,
+  parse: integer(0, 4294967295),
+};
+export const hiddenOption: OptionDef = {
+  flags: '--hidden <n>',
+  description: 'hidden units (1 to 4096)',
+  defaultValue: 50,
+  parse: integer(1, 4096),
+};
+export const weightInitStdOption: OptionDef = {
+  flags: '--weight-init-std <std>',
+  description: 'standard deviation of the initial weights',
+  defaultValue: 0.01,
+  parse: finite(0, 10, true),
+};
+export const jsonOption: OptionDef = { flags: '--json', description: 'JSON lines on stdout (one object per event); text goes to stderr' };
+export const debugOption: OptionDef = { flags: '--debug', description: 'show the stack trace of an internal error' };
+
+export const trainOptions: OptionDef[] = [
+  hiddenOption,
+  { flags: '--lr <rate>', description: 'learning rate of SGD', defaultValue: 0.1, parse: finite(0, 1e9, true) },
+  { flags: '--batch-size <n>', description: 'examples per iteration (1 to the train size)', defaultValue: 100, parse: integer(1, 1_000_000) },
+  { flags: '--iters <n>', description: 'iterations of SGD', defaultValue: 10000, parse: integer(1, MAX_ITERS), conflicts: 'epochs' },
+  { flags: '--epochs <n>', description: 'train for N epochs of train size / batch size iterations (instead of --iters)', parse: integer(1, 1_000_000) },
+  weightInitStdOption,
+  seedOption,
+  dataOption,
+  { flags: '--train-limit <n>', description: 'use only the first N training examples', parse: integer(1, 100_000_000) },
+  { flags: '--test-limit <n>', description: 'use only the first N test examples', parse: integer(1, 100_000_000) },
+  { flags: '--min-test-acc <x>', description: 'exit 1 if the final test accuracy is below x (0 to 1)', parse: finite(0, 1) },
+  { flags: '--min-train-acc <x>', description: 'exit 1 if the final train accuracy is below x (0 to 1)', parse: finite(0, 1) },
+  { flags: '--max-loss <x>', description: 'exit 1 if the final mean training loss is above x', parse: finite(0, Infinity) },
+  { flags: '--metrics <file>', description: 'write the summary as one JSON object to FILE (atomically)', parse: nonEmpty('a file name') },
+  jsonOption,
+  { flags: '--quiet', description: 'print only the summary' },
+  debugOption,
+];
+
+export const gradcheckOptions: OptionDef[] = [
+  hiddenOption,
+  { flags: '--samples <n>', description: 'training images to check on (1 to 100)', defaultValue: 3, parse: integer(1, 100) },
+  seedOption,
+  dataOption,
+  { flags: '--dtype <type>', description: "precision: 'float64' or 'float32'", defaultValue: 'float64', parse: oneOf(['float64', 'float32'] as const) },
+  {
+    flags: '--tolerance <x>',
+    description: 'exit 1 if a mean difference is above x (default 1e-7 for float64, 1e-5 for float32)',
+    parse: finite(0, Infinity, true),
+  },
+  weightInitStdOption,
+  jsonOption,
+  debugOption,
+];
+
+/** Adds the options to a commander command. */
+export function addOptions(command: Command, defs: readonly OptionDef[]): Command {
+  for (const def of defs) {
+    const option = new Option(def.flags, def.description);
+    if (def.parse) option.argParser(def.parse);
+    if (def.defaultValue !== undefined) option.default(def.defaultValue);
+    if (def.conflicts) option.conflicts(def.conflicts);
+    command.addOption(option);
+  }
+  return command;
+}

@@ -1,0 +1,48 @@
+/**
+ * Option value parsers. Each returns a function of the value alone (commander passes the
+ * previous value as a second argument, which parseInt would take as a radix) and throws
+ * InvalidArgumentError saying what is allowed; commander adds the option and the value.
+ */
+import { InvalidArgumentError } from 'commander';
+
+export type Parser<T> = (value: string) => T;
+
+export function integer(min: number, max: number): Parser<number> {
+  return (value) => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(`Expected an integer from ${min} to ${max}.`);
+    }
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** A finite number in a range; `exclusiveMin` makes the lower bound strict (> instead of >=). */
+export function finite(min: number, max: number, exclusiveMin = false): Parser<number> {
+  const allowed = `a finite number ${exclusiveMin ? '>' : '>='} ${min}${Number.isFinite(max) ? ` and <= ${max}` : ''}`;
+  return (value) => {
+    const text = value.trim();
+    const n = Number(text);
+    if (text === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`Expected ${allowed}.`);
+    if ((exclusiveMin ? n <= min : n < min) || n > max) throw new InvalidArgumentError(`Expected ${allowed}.`);
+    return n;
+  };
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): Parser<T> {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`Expected one of: ${choices.join(', ')}.`);
+    }
+    return value as T;
+  };
+}
+
+export function nonEmpty(what: string): Parser<string> {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`Expected ${what}, got an empty string.`);
+    return value;
+  };
+}

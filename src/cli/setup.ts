@@ -1,0 +1,31 @@
+/**
+ * What every command shares: commander settings (errors as exit code 2 with a hint, exit
+ * codes in --help) and the choice of reporter and colour, made once.
+ */
+import { Command } from 'commander';
+import { decideColor, initColor, isInteractive } from '../report/color.js';
+import { JsonReporter } from '../report/json.js';
+import { PlainReporter } from '../report/plain.js';
+import type { Reporter } from '../report/reporter.js';
+import { processOutput } from '../report/reporter.js';
+import { TtyReporter } from '../report/tty.js';
+import { EXIT_CODES_HELP, HELP_HINT } from './errors.js';
+
+export function configureCommand(command: Command): Command {
+  return command
+    .exitOverride()
+    .allowExcessArguments(false)
+    .showHelpAfterError(HELP_HINT)
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+}
+
+export function makeReporter(opts: { json?: boolean; quiet?: boolean }): Reporter {
+  const env = process.env;
+  const stream = opts.json ? process.stderr : process.stdout;
+  initColor(decideColor(env, stream.isTTY === true));
+  if (opts.json) return new JsonReporter(processOutput);
+  if (!opts.quiet && isInteractive(env, process.stdout) && isInteractive(env, process.stderr)) {
+    return new TtyReporter(processOutput);
+  }
+  return new PlainReporter(processOutput, opts.quiet === true);
+}

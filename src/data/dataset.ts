@@ -1,0 +1,47 @@
+/**
+ * The in-memory shape of a dataset: a train split and a test split of 8-bit grey images with
+ * labels 0..9, exactly as they sit in the IDX files. Pixels stay bytes here; turning them into
+ * floats in [0, 1] is the network input code's job, not this file's.
+ *
+ * This file holds types and one tiny helper; reading files lives in idx.ts and sources.ts.
+ */
+
+/** One split (train or test): `count` images of rows x cols bytes, row-major, one label each. */
+export interface Split {
+  /** count * rows * cols bytes: image i is images.subarray(i * rows * cols, (i + 1) * rows * cols). */
+  images: Uint8Array;
+  /** count bytes, each 0..9. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+/** A whole dataset. `source` is the spec it was loaded from: 'mnist', 'mnist-lite' or a directory. */
+export interface Dataset {
+  source: string;
+  train: Split;
+  test: Split;
+}
+
+/**
+ * The first `limit` examples of a split, as views on the same memory (no copy).
+ * `undefined` or a limit at or above `count` gives the whole split back.
+ * @throws RangeError when limit is not a positive integer.
+ */
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined) return split;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  }
+  if (limit >= split.count) return split;
+
+  const pixels = split.rows * split.cols;
+  return {
+    images: split.images.subarray(0, limit * pixels),
+    labels: split.labels.subarray(0, limit),
+    count: limit,
+    rows: split.rows,
+    cols: split.cols,
+  };
+}

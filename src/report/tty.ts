@@ -1,0 +1,82 @@
+/**
+ * The terminal reporter: a cli-progress bar over the iterations of the current epoch (loss,
+ * speed, ETA), coloured epoch lines printed above it. The bar is drawn on stderr; it is
+ * cleared before each epoch line and started again for the next epoch.
+ */
+import cliProgress from 'cli-progress';
+import chalk from 'chalk';
+import type { TrainEvent } from '../train/events.js';
+import type { Summary } from '../train/summary.js';
+import { epochLine, startLine, summaryLines } from './format.js';
+import type { Output, Reporter } from './reporter.js';
+
+export class TtyReporter implements Reporter {
+  private bar: cliProgress.SingleBar | null = null;
+  private totalEpochs = 1;
+  private epochStartMs = 0;
+  private epochStartIteration = 0;
+
+  constructor(private readonly output: Output) {}
+
+  event(e: TrainEvent): void {
+    switch (e.event) {
+      case 'start':
+        this.totalEpochs = Math.ceil(e.iterations / e.itersPerEpoch);
+        this.epochStartMs = performance.now();
+        this.epochStartIteration = e.startIteration;
+        this.output.out(startLine(e));
+        break;
+      case 'progress': {
+        const total = Math.min(e.itersPerEpoch, e.iterations - (e.epoch - 1) * e.itersPerEpoch);
+        const done = e.iteration - this.epochStartIteration;
+        const speed = done / Math.max(1e-3, (performance.now() - this.epochStartMs) / 1000);
+        const payload = { epoch: `${e.epoch}/${this.totalEpochs}`, loss: e.loss.toFixed(4), speed: speed.toFixed(0) };
+        if (this.bar === null) {
+          this.bar = new cliProgress.SingleBar(
+            {
+              format: `epoch {epoch} ${chalk.cyan('{bar}')} {value}/{total} | loss {loss} | {speed} it/s | ETA {eta_formatted}`,
+              hideCursor: true,
+              clearOnComplete: true,
+              stopOnComplete: false,
+              etaBuffer: 50,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          this.bar.start(total, e.epochIteration, payload);
+        } else {
+          this.bar.update(e.epochIteration, payload);
+        }
+        break;
+      }
+      case 'epoch':
+        this.stopBar();
+        this.output.out(epochLine(e, this.totalEpochs));
+        this.epochStartMs = performance.now();
+        this.epochStartIteration = e.iteration;
+        break;
+      case 'diverged':
+      case 'interrupted':
+        this.stopBar();
+        break;
+    }
+  }
+
+  summary(s: Summary): void {
+    this.stopBar();
+    for (const line of summaryLines(s)) this.output.out(line);
+  }
+
+  note(line: string): void {
+    this.stopBar();
+    this.output.err(line);
+  }
+
+  close(): void {
+    this.stopBar();
+  }
+
+  private stopBar(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

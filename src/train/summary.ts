@@ -1,0 +1,92 @@
+/**
+ * The summary of a run: the result, the accuracy/loss gates and the timings in one object.
+ * Its fields are the --json `summary` event and the --metrics file (a public contract).
+ * Timing and memory fields: wallMs, trainMs, evalMs, loadMs, examplesPerSec, peakRssMb.
+ */
+import type { TrainResult } from './trainer.js';
+
+export interface Gate {
+  option: '--min-test-acc' | '--min-train-acc' | '--max-loss';
+  bar: number;
+  value: number;
+  passed: boolean;
+}
+
+export interface GateBars {
+  minTestAcc?: number;
+  minTrainAcc?: number;
+  maxLoss?: number;
+}
+
+export interface Summary {
+  event: 'summary';
+  iterations: number;
+  epochs: number;
+  trainAcc: number;
+  testAcc: number;
+  bestTestAcc: number;
+  bestEpoch: number;
+  loss: number;
+  status: 'ok' | 'gate-failed' | 'diverged' | 'interrupted';
+  diverged: boolean;
+  interrupted: boolean;
+  gates: Gate[];
+  backend: string;
+  wallMs: number;
+  trainMs: number;
+  evalMs: number;
+  loadMs: number;
+  examplesPerSec: number;
+  peakRssMb: number;
+}
+
+/** A NaN value (nothing measured) never passes a gate. */
+export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
+  const gates: Gate[] = [];
+  if (bars.minTestAcc !== undefined) {
+    gates.push({ option: '--min-test-acc', bar: bars.minTestAcc, value: result.testAcc, passed: result.testAcc >= bars.minTestAcc });
+  }
+  if (bars.minTrainAcc !== undefined) {
+    gates.push({ option: '--min-train-acc', bar: bars.minTrainAcc, value: result.trainAcc, passed: result.trainAcc >= bars.minTrainAcc });
+  }
+  if (bars.maxLoss !== undefined) {
+    gates.push({ option: '--max-loss', bar: bars.maxLoss, value: result.finalLoss, passed: result.finalLoss <= bars.maxLoss });
+  }
+  return gates;
+}
+
+export function makeSummary(
+  result: TrainResult,
+  gates: Gate[],
+  info: { batchSize: number; backend: string; loadMs: number; startIteration: number },
+): Summary {
+  const trainedExamples = (result.iterations - info.startIteration) * info.batchSize;
+  const status = result.diverged
+    ? 'diverged'
+    : result.interrupted
+      ? 'interrupted'
+      : gates.every((g) => g.passed)
+        ? 'ok'
+        : 'gate-failed';
+  return {
+    event: 'summary',
+    iterations: result.iterations,
+    epochs: result.history.length,
+    trainAcc: result.trainAcc,
+    testAcc: result.testAcc,
+    bestTestAcc: result.bestTestAcc,
+    bestEpoch: result.bestEpoch,
+    loss: result.finalLoss,
+    status,
+    diverged: result.diverged !== null,
+    interrupted: result.interrupted,
+    gates,
+    backend: info.backend,
+    wallMs: Math.round(performance.now()),
+    trainMs: Math.round(result.trainMs),
+    evalMs: Math.round(result.evalMs),
+    loadMs: Math.round(info.loadMs),
+    examplesPerSec: result.trainMs > 0 ? Math.round(trainedExamples / (result.trainMs / 1000)) : 0,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
