@@ -17,7 +17,7 @@ const MAX_ITERS = 100_000_000;
 
 export const dataOption: OptionDef = {
   flags: '--data <source>',
-  description: "dataset: 'mnist' (full 60,000/10,000), 'mnist-lite' (7,926/2,000) or a folder of IDX files",
+  description: "dataset: 'mnist' (full 60,000/10,000), 'mnist-lite' (8,000/2,000) or a folder of IDX files",
   defaultValue: 'mnist',
   parse: nonEmpty('a dataset name or folder'),
 };

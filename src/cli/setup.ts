@@ -11,11 +11,12 @@ import { processOutput } from '../report/reporter.js';
 import { TtyReporter } from '../report/tty.js';
 import { EXIT_CODES_HELP, HELP_HINT } from './errors.js';
 
-export function configureCommand(command: Command): Command {
+export function configureCommand(command: Command, helpHint = HELP_HINT): Command {
   return command
     .exitOverride()
     .allowExcessArguments(false)
-    .showHelpAfterError(HELP_HINT)
+    .configureOutput({ outputError: (text, write) => write(`bp-train: ${text}`) })
+    .showHelpAfterError(helpHint)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
 }
 
