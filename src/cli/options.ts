@@ -89,3 +89,9 @@ export function addOptions(command: Command, defs: readonly OptionDef[]): Comman
   }
   return command;
 }
+
+/** Each command's options, by command name (for the README tables). */
+export const commandOptions: Record<string, readonly OptionDef[]> = {
+  train: trainOptions,
+  gradcheck: gradcheckOptions,
+};
