@@ -48,7 +48,8 @@ export function gateLine(g: Gate): string {
 
 export function summaryLines(s: Summary): string[] {
   const lines = [
-    `${chalk.bold('done')}: ${thousands(s.iterations)} iterations, test accuracy ${chalk.green.bold(acc(s.testAcc))} ` +
+    `${chalk.bold(s.status === 'ok' || s.status === 'gate-failed' ? 'done' : s.status)}: ${thousands(s.iterations)} iterations, ` +
+      `${s.status === 'ok' || s.status === 'gate-failed' ? '' : 'last measured '}test accuracy ${chalk.green.bold(acc(s.testAcc))} ` +
       `(best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}, loss ${acc(s.loss)}`,
     chalk.dim(
       `wall ${seconds(s.wallMs)} (training ${seconds(s.trainMs)}, evaluation ${seconds(s.evalMs)}, loading ${seconds(s.loadMs)}), ` +

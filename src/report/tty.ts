@@ -30,11 +30,18 @@ export class TtyReporter implements Reporter {
         const total = Math.min(e.itersPerEpoch, e.iterations - (e.epoch - 1) * e.itersPerEpoch);
         const done = e.iteration - this.epochStartIteration;
         const speed = done / Math.max(1e-3, (performance.now() - this.epochStartMs) / 1000);
-        const payload = { epoch: `${e.epoch}/${this.totalEpochs}`, loss: e.loss.toFixed(4), speed: speed.toFixed(0) };
+        const payload = {
+          epoch: `${e.epoch}/${this.totalEpochs}`,
+          loss: e.loss.toFixed(4),
+          speed: speed.toFixed(0),
+          // our own estimates: cli-progress's ETA is noisy at the start of each epoch
+          epochEta: duration((total - e.epochIteration) / speed),
+          runEta: duration((e.iterations - e.iteration) / speed),
+        };
         if (this.bar === null) {
           this.bar = new cliProgress.SingleBar(
             {
-              format: `epoch {epoch} ${chalk.cyan('{bar}')} {value}/{total} | loss {loss} | {speed} it/s | ETA {eta_formatted}`,
+              format: `epoch {epoch} ${chalk.cyan('{bar}')} {value}/{total} | loss {loss} | {speed} it/s | epoch ETA {epochEta}, run ETA {runEta}`,
               hideCursor: true,
               clearOnComplete: true,
               stopOnComplete: false,
@@ -79,4 +86,11 @@ export class TtyReporter implements Reporter {
     this.bar?.stop();
     this.bar = null;
   }
+}
+
+/** 75 -> "1m15s", 9.4 -> "9s" (training steps only: evaluations add to it). */
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

@@ -58,6 +58,13 @@ export interface TrainResult {
   history: EpochEvent[];
 }
 
+/**
+ * A mean loss above this is infinite in all but name: some example's probability for its
+ * true class is below the smallest float32 number (2^-149), i.e. it underflows to 0 and
+ * -log of it is +Infinity. -log(2^-149) = 149 ln 2 ~ 103.3. Training stops there as diverged.
+ */
+export const DIVERGED_LOSS = 149 * Math.LN2;
+
 /** Iterations in one epoch: train size / batch size, at least 1 (the book's iter_per_epoch). */
 export function itersPerEpoch(trainSize: number, batchSize: number): number {
   return Math.max(1, Math.floor(trainSize / batchSize));
@@ -120,7 +127,8 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
     const x = batch.sample(sampler);
     const grads = net.gradient(x, batch.t);
     const loss = grads.loss;
-    if (!Number.isFinite(loss)) {
+    if (!(loss <= DIVERGED_LOSS)) {
+      // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
       result.diverged = { iteration: state.iteration + 1, loss };
       hooks.emit({ event: 'diverged', iteration: state.iteration + 1, loss });
       break;

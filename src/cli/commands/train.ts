@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { loadDataset } from '../../data/sources.js';
 import { kernels } from '../../kernels/backend.js';
-import { initialState, itersPerEpoch, train, type TrainConfig } from '../../train/trainer.js';
+import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig } from '../../train/trainer.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
 import type { Reporter } from '../../report/reporter.js';
@@ -94,7 +94,8 @@ function finish(
 ): number {
   if (diverged) {
     reporter.note(
-      `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${diverged.loss} (try a lower --lr)`,
+      `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${diverged.loss.toPrecision(4)}, ` +
+        `effectively infinite (above ${DIVERGED_LOSS.toFixed(1)}, where float32 probabilities underflow to 0); try a lower --lr`,
     );
     return EXIT.diverged;
   }
