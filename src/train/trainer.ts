@@ -167,15 +167,17 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
       lossCount = 0;
       stepStart = performance.now();
     }
-    if (await yielder.maybeYield()) {
+    // Right after a measurement there is nothing new to report (and no loss to average).
+    if ((await yielder.maybeYield()) && lossCount > 0) {
+      const epoch = Math.ceil(state.iteration / perEpoch);
       hooks.emit({
         event: 'progress',
         iteration: state.iteration,
-        epoch: Math.floor(state.iteration / perEpoch) + 1,
-        epochIteration: state.iteration % perEpoch,
+        epoch,
+        epochIteration: state.iteration - (epoch - 1) * perEpoch,
         itersPerEpoch: perEpoch,
         iterations: config.iterations,
-        loss: lossCount > 0 ? lossSum / lossCount : NaN,
+        loss: lossSum / lossCount,
         elapsedMs: Math.round(performance.now() - started),
       });
     }
