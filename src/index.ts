@@ -11,7 +11,8 @@ export { BatchBuilder } from './data/batches.js';
 export { Matrix, type DType, type FloatArray } from './kernels/matrix.js';
 export type { Kernels, Labels } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js.js';
-export { kernels, setBackend, BACKENDS, type BackendName } from './kernels/backend.js';
+export { kernels, setBackend, BACKENDS, fusedTwoLayerNet, wasmUnavailableReason, type BackendName } from './kernels/backend.js';
+export type { FusedTwoLayerNet, FusedNetShape, ParamArrays } from './kernels/fused.js';
 
 export type { Layer } from './layers/layer.js';
 export { MulLayer, AddLayer } from './layers/scalar.js';
@@ -25,5 +26,20 @@ export { numericalGradient, NUMERICAL_H } from './network/numerical-gradient.js'
 export { SGD } from './optim/sgd.js';
 
 export type { TrainEvent, StartEvent, ProgressEvent, EpochEvent, DivergedEvent, InterruptedEvent } from './train/events.js';
-export { train, initialState, itersPerEpoch, type TrainConfig, type TrainState, type TrainHooks, type TrainResult } from './train/trainer.js';
+export {
+  train,
+  initialState,
+  itersPerEpoch,
+  type TrainConfig,
+  type TrainState,
+  type TrainHooks,
+  type TrainResult,
+  type RunOptions,
+} from './train/trainer.js';
+export { EvalPool } from './train/eval-pool.js';
 export { gradcheck, type GradcheckConfig, type GradcheckResult } from './train/gradcheck.js';
+export { confusionMatrix, type ConfusionResult } from './train/confusion.js';
+
+export { encodeSafetensors, decodeSafetensors, type Tensor, type SafeTensors } from './model/safetensors.js';
+export { saveModel, loadModel, encodeModel, decodeModel, type ModelMeta, type EpochRecord } from './model/model-file.js';
+export { readDigitPng, frameDigit } from './data/png-digit.js';

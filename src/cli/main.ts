@@ -2,12 +2,12 @@
  * The bp-train program: commander wiring, and the one place where errors become exit codes.
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
-import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, reportError } from './errors.js';
 import { makeGradcheckCommand } from './commands/gradcheck.js';
+import { makeEvalCommand } from './commands/eval.js';
+import { makePredictCommand } from './commands/predict.js';
 import { makeTrainCommand } from './commands/train.js';
-import { configureCommand } from './setup.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -23,11 +23,17 @@ export async function main(argv: string[]): Promise<void> {
   const run = (code: Promise<number>): void => {
     pending = code;
   };
-  const program = configureCommand(new Command('bp-train'))
-    .description('Train a neural network on MNIST with backpropagation written from scratch.')
+  // The program itself trains (so `bp-train --help` lists the training options); `bp-train
+  // train` is the same command spelled out. Positional options: after a subcommand's name,
+  // options belong to that subcommand.
+  const program = makeTrainCommand(run, 'bp-train')
+    .description('Train a neural network on MNIST with backpropagation written from scratch.\nWith no command, trains.')
     .version(version, '-V, --version')
-    .addCommand(makeTrainCommand(run), { isDefault: true })
-    .addCommand(makeGradcheckCommand(run));
+    .enablePositionalOptions()
+    .addCommand(makeTrainCommand(run))
+    .addCommand(makeGradcheckCommand(run))
+    .addCommand(makeEvalCommand(run))
+    .addCommand(makePredictCommand(run));
   try {
     await program.parseAsync(argv);
     process.exitCode = await pending;

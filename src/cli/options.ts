@@ -11,6 +11,8 @@ export interface OptionDef {
   defaultValue?: string | number;
   parse?: Parser<unknown>;
   conflicts?: string;
+  /** The option must be given (commander's makeOptionMandatory). */
+  mandatory?: boolean;
 }
 
 const MAX_ITERS = 100_000_000;
@@ -57,6 +59,19 @@ export const trainOptions: OptionDef[] = [
   { flags: '--min-train-acc <x>', description: 'exit 1 if the final train accuracy is below x (0 to 1)', parse: finite(0, 1) },
   { flags: '--max-loss <x>', description: 'exit 1 if the final mean training loss is above x', parse: finite(0, Infinity) },
   { flags: '--metrics <file>', description: 'write the summary as one JSON object to FILE (atomically)', parse: nonEmpty('a file name') },
+  { flags: '--save <file>', description: 'save the model as safetensors to FILE at every epoch, at the end and on Ctrl-C', parse: nonEmpty('a file name') },
+  {
+    flags: '--resume <file>',
+    description: 'continue the run saved in FILE (its architecture, options and data) up to --iters/--epochs',
+    parse: nonEmpty('a model file'),
+  },
+  { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: nonEmpty('a file name') },
+  {
+    flags: '--backend <name>',
+    description: "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing",
+    parse: oneOf(['wasm', 'js'] as const),
+  },
+  { flags: '--threads <n>', description: 'threads measuring accuracy (default: all cores); no result depends on it', parse: integer(1, 256) },
   jsonOption,
   { flags: '--quiet', description: 'print only the summary' },
   debugOption,
@@ -78,6 +93,24 @@ export const gradcheckOptions: OptionDef[] = [
   debugOption,
 ];
 
+export const modelOption: OptionDef = { flags: '--model <file>', description: 'the model file (safetensors, from --save)', parse: nonEmpty('a model file'), mandatory: true };
+
+export const evalOptions: OptionDef[] = [
+  modelOption,
+  { flags: '--data <source>', description: "test data: 'mnist', 'mnist-lite' or a folder of IDX files (default: the model's own)", parse: nonEmpty('a dataset name or folder') },
+  { flags: '--test-limit <n>', description: "use only the first N test examples (default: the model's own limit)", parse: integer(1, 100_000_000) },
+  { flags: '--plot <file.svg>', description: 'draw the confusion matrix and misclassified digits as an SVG in FILE', parse: nonEmpty('a file name') },
+  { flags: '--json', description: 'one JSON object on stdout: accuracy, per-class results, confusion matrix, first misclassified' },
+  debugOption,
+];
+
+export const predictOptions: OptionDef[] = [
+  modelOption,
+  { flags: '--invert', description: 'the images have dark ink on light paper (MNIST digits are light on dark)' },
+  { flags: '--json', description: 'one JSON object per image on stdout' },
+  debugOption,
+];
+
 /** Adds the options to a commander command. */
 export function addOptions(command: Command, defs: readonly OptionDef[]): Command {
   for (const def of defs) {
@@ -85,6 +118,7 @@ export function addOptions(command: Command, defs: readonly OptionDef[]): Comman
     if (def.parse) option.argParser(def.parse);
     if (def.defaultValue !== undefined) option.default(def.defaultValue);
     if (def.conflicts) option.conflicts(def.conflicts);
+    if (def.mandatory) option.makeOptionMandatory();
     command.addOption(option);
   }
   return command;
@@ -94,4 +128,6 @@ export function addOptions(command: Command, defs: readonly OptionDef[]): Comman
 export const commandOptions: Record<string, readonly OptionDef[]> = {
   train: trainOptions,
   gradcheck: gradcheckOptions,
+  eval: evalOptions,
+  predict: predictOptions,
 };

@@ -15,7 +15,8 @@ export function configureCommand(command: Command, helpHint = HELP_HINT): Comman
   return command
     .exitOverride()
     .allowExcessArguments(false)
-    .configureOutput({ outputError: (text, write) => write(`bp-train: ${text}`) })
+    // one line: commander's "(Did you mean --hidden?)" joins the error line
+    .configureOutput({ outputError: (text, write) => write(`bp-train: ${text.replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')}`) })
     .showHelpAfterError(helpHint)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
 }

@@ -14,7 +14,7 @@
  * This file reads single files and image/label pairs; which files make up a dataset is
  * sources.ts's business.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from './data-error.js';
 import type { Split } from './dataset.js';
@@ -135,7 +135,11 @@ function checkDims(dims: number[], fail: (problem: string) => never): void {
   }
 }
 
-/** The whole file as a plain Uint8Array, after checking it is a regular file of sane size. */
+/**
+ * The whole file as a Uint8Array, after checking it is a regular file of sane size. The bytes
+ * sit in a SharedArrayBuffer so that evaluation worker threads (train/eval-pool.ts) read the
+ * images where they are, without a copy of their own.
+ */
 function readBytes(path: string): Uint8Array {
   try {
     const stats = statSync(path);
@@ -143,8 +147,15 @@ function readBytes(path: string): Uint8Array {
     if (stats.size > MAX_IDX_BYTES) {
       throw new DataError(path, `file is ${stats.size} bytes, over the ${megabytes(MAX_IDX_BYTES)} limit`);
     }
-    const buffer = readFileSync(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const bytes = new Uint8Array(new SharedArrayBuffer(stats.size));
+    const fd = openSync(path, 'r');
+    let read = 0;
+    try {
+      for (let n = 1; n > 0 && read < bytes.length; read += n) n = readSync(fd, bytes, read, bytes.length - read, read);
+    } finally {
+      closeSync(fd);
+    }
+    return read === bytes.length ? bytes : bytes.subarray(0, read);
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(path, describeReadError(err));

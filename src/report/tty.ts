@@ -7,7 +7,8 @@ import cliProgress from 'cli-progress';
 import chalk from 'chalk';
 import type { TrainEvent } from '../train/events.js';
 import type { Summary } from '../train/summary.js';
-import { epochLine, startLine, summaryLines } from './format.js';
+import { acc, epochLine, startLine, summaryLines } from './format.js';
+import { sparkline } from './sparkline.js';
 import type { Output, Reporter } from './reporter.js';
 
 export class TtyReporter implements Reporter {
@@ -15,6 +16,7 @@ export class TtyReporter implements Reporter {
   private totalEpochs = 1;
   private epochStartMs = 0;
   private epochStartIteration = 0;
+  private readonly testAccs: number[] = [];
 
   constructor(private readonly output: Output) {}
 
@@ -58,6 +60,7 @@ export class TtyReporter implements Reporter {
       case 'epoch':
         this.stopBar();
         this.output.out(epochLine(e, this.totalEpochs));
+        this.testAccs.push(e.testAcc);
         this.epochStartMs = performance.now();
         this.epochStartIteration = e.iteration;
         break;
@@ -71,6 +74,11 @@ export class TtyReporter implements Reporter {
   summary(s: Summary): void {
     this.stopBar();
     for (const line of summaryLines(s)) this.output.out(line);
+    if (this.testAccs.length > 1) {
+      const first = this.testAccs[0];
+      const last = this.testAccs[this.testAccs.length - 1];
+      this.output.out(`test accuracy per epoch ${acc(first)} ${chalk.green(sparkline(this.testAccs))} ${acc(last)}`);
+    }
   }
 
   note(line: string): void {

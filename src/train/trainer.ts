@@ -5,15 +5,17 @@
  *
  * It prints nothing and knows no CLI: it emits typed events (events.ts) and returns a result.
  * Everything random comes from two seeded generators, so the same config gives the same numbers.
+ * An iteration runs through the layers, or as one fused backend call when the backend has one
+ * (step.ts); the measurements are spread over `threads` threads (eval-pool.ts) and do not
+ * depend on their number.
  */
 import type { Dataset } from '../data/dataset.js';
-import { BatchBuilder } from '../data/batches.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
 import { TwoLayerNet } from '../network/two-layer-net.js';
-import { SGD } from '../optim/sgd.js';
-import { Evaluator } from './evaluate.js';
+import { EvalPool } from './eval-pool.js';
 import type { EpochEvent, TrainEvent } from './events.js';
+import { makeTrainStep, type TrainStep } from './step.js';
 import { Yielder } from './yielder.js';
 
 export interface TrainConfig {
@@ -40,6 +42,12 @@ export interface TrainHooks {
   afterMeasure?(state: TrainState, epoch: EpochEvent): void | Promise<void>;
   /** Set `requested` (from a signal handler) to stop after the current iteration. */
   stop?: { requested: boolean };
+}
+
+/** How to run, not what to compute: these change no number of the result. */
+export interface RunOptions {
+  /** Threads that measure accuracy (this one and threads - 1 workers); default 1. */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -82,14 +90,28 @@ export function initialState(config: TrainConfig, inputSize: number, outputSize 
   return { net, sampler: new Random(config.seed ^ 0x5a3c_96e1), iteration: 0 };
 }
 
-export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
-  const { net, sampler } = state;
+export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, options: RunOptions = {}): Promise<TrainResult> {
+  const evalPool = new EvalPool(dataset, state.net, options.threads ?? 1);
+  const trainStep = makeTrainStep(state.net, dataset.train, config.batchSize, config.lr, DIVERGED_LOSS);
+  try {
+    return await trainLoop(dataset, config, state, hooks, trainStep, evalPool);
+  } finally {
+    trainStep.release();
+    await evalPool.close();
+  }
+}
+
+async function trainLoop(
+  dataset: Dataset,
+  config: TrainConfig,
+  state: TrainState,
+  hooks: TrainHooks,
+  trainStep: TrainStep,
+  evalPool: EvalPool,
+): Promise<TrainResult> {
+  const { sampler } = state;
   const { train: trainSplit, test: testSplit } = dataset;
   const perEpoch = itersPerEpoch(trainSplit.count, config.batchSize);
-  const batch = new BatchBuilder(trainSplit, config.batchSize);
-  const trainEval = new Evaluator(trainSplit);
-  const testEval = new Evaluator(testSplit);
-  const optimizer = new SGD(config.lr);
   const yielder = new Yielder();
   const started = performance.now();
   const result: TrainResult = {
@@ -124,16 +146,13 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
   let lossCount = 0;
   let stepStart = performance.now();
   while (state.iteration < config.iterations) {
-    const x = batch.sample(sampler);
-    const grads = net.gradient(x, batch.t);
-    const loss = grads.loss;
+    const loss = trainStep.step(sampler); // updates the weights unless the loss is above DIVERGED_LOSS
     if (!(loss <= DIVERGED_LOSS)) {
       // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
       result.diverged = { iteration: state.iteration + 1, loss };
       hooks.emit({ event: 'diverged', iteration: state.iteration + 1, loss });
       break;
     }
-    optimizer.update(net.params, grads);
     state.iteration++;
     lossSum += loss;
     lossCount++;
@@ -143,8 +162,8 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
     if (closesEpoch) {
       result.trainMs += performance.now() - stepStart;
       const evalStart = performance.now();
-      const trainAcc = await trainEval.accuracy(net, yielder);
-      const testAcc = await testEval.accuracy(net, yielder);
+      trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
+      const { trainAcc, testAcc } = await evalPool.accuracies(yielder);
       result.evalMs += performance.now() - evalStart;
       const epochEvent: EpochEvent = {
         event: 'epoch',
@@ -187,6 +206,7 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
       break;
     }
   }
+  trainStep.sync();
   if (lossCount > 0) result.trainMs += performance.now() - stepStart;
   if (result.diverged !== null) result.finalLoss = result.diverged.loss;
   else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;

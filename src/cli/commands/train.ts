@@ -2,16 +2,21 @@
  * `bp-train` / `bp-train train`: load the data, train, report, check the gates.
  * Returns the exit code; throws typed errors (errors.ts) for bad usage and bad data.
  */
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { loadDataset } from '../../data/sources.js';
-import { kernels } from '../../kernels/backend.js';
-import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig } from '../../train/trainer.js';
+import { kernels, setBackend, wasmUnavailableReason, type BackendName } from '../../kernels/backend.js';
+import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
 import type { Reporter } from '../../report/reporter.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addOptions, trainOptions } from '../options.js';
 import { configureCommand, makeReporter } from '../setup.js';
+import { saveModel, type EpochRecord } from '../../model/model-file.js';
+import type { EpochEvent } from '../../train/events.js';
+import { trainingChart, writeChart } from '../../report/plots.js';
+import { checkInputSize, epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 
 export interface TrainCliOptions {
   hidden: number;
@@ -28,24 +33,40 @@ export interface TrainCliOptions {
   minTrainAcc?: number;
   maxLoss?: number;
   metrics?: string;
+  save?: string;
+  resume?: string;
+  plot?: string;
+  backend?: BackendName;
+  threads?: number;
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
 }
 
-export function makeTrainCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('train').description('train a TwoLayerNet on MNIST (the default command)');
+/** `name` is 'train' for the subcommand, 'bp-train' for the program itself (training is the default). */
+export function makeTrainCommand(run: (code: Promise<number>) => void, name = 'train'): Command {
+  const command = new Command(name).description('train a TwoLayerNet on MNIST (the default command)');
   addOptions(command, trainOptions);
   configureCommand(command);
-  command.action((opts: TrainCliOptions) => run(trainCommand(opts)));
+  command.action((opts: TrainCliOptions, cmd: Command) => run(trainCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli')));
   return command;
 }
 
-export async function trainCommand(opts: TrainCliOptions): Promise<number> {
-  if (opts.metrics !== undefined) {
-    const reason = unwritableReason(opts.metrics);
-    if (reason) throw new UsageError(`--metrics '${opts.metrics}': ${reason}`);
+/** `explicit(key)`: whether an option was given on the command line (--resume refuses contradictions). */
+export async function trainCommand(opts: TrainCliOptions, explicit: (key: string) => boolean = () => false): Promise<number> {
+  for (const [flag, file] of [['--metrics', opts.metrics], ['--save', opts.save], ['--plot', opts.plot]] as const) {
+    const reason = file === undefined ? null : unwritableReason(file);
+    if (reason) throw new UsageError(`${flag} '${file}': ${reason}`);
   }
+  let resumed: Resumed | null = null;
+  if (opts.resume !== undefined) {
+    const read = readResume(opts.resume, opts, explicit);
+    resumed = read.resumed;
+    opts = { ...opts, ...read.fixed };
+  }
+  if (opts.backend === 'wasm' && wasmUnavailableReason() !== null) throw new UsageError(`--backend wasm: ${wasmUnavailableReason()}`);
+  if (opts.backend !== undefined) setBackend(opts.backend);
+  const threads = opts.threads ?? availableParallelism();
   const reporter = makeReporter(opts);
   const loadStart = performance.now();
   const dataset = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
@@ -56,15 +77,23 @@ export async function trainCommand(opts: TrainCliOptions): Promise<number> {
     );
   }
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
+  const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
+  if (resumed) checkInputSize(resumed, dataset);
   const config: TrainConfig = {
     hidden: opts.hidden,
     lr: opts.lr,
     batchSize: opts.batchSize,
-    iterations: opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters,
+    iterations: resumed ? resumeTarget(resumed, opts.epochs !== undefined || explicit('iters') ? requested : undefined) : requested,
     weightInitStd: opts.weightInitStd,
     seed: opts.seed,
   };
-  const state = initialState(config, dataset.train.rows * dataset.train.cols);
+  const state = resumed?.state ?? initialState(config, dataset.train.rows * dataset.train.cols);
+  const startIteration = state.iteration;
+  const history: EpochRecord[] = [...(resumed?.meta.history ?? [])];
+  const save = (): void => {
+    if (opts.save === undefined) return;
+    saveModel(opts.save, state.net, modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, state, history));
+  };
   const stop = { requested: false };
   const onSigint = (): void => {
     if (stop.requested) process.exit(EXIT.interrupted); // a second Ctrl-C: at once
@@ -73,9 +102,21 @@ export async function trainCommand(opts: TrainCliOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const result = await train(dataset, config, state, { emit: (e) => reporter.event(e), stop });
+    const afterMeasure = (_: TrainState, epoch: EpochEvent): void => {
+      history.push(epochRecord(epoch));
+      save();
+    };
+    const result = await train(dataset, config, state, { emit: (e) => reporter.event(e), stop, afterMeasure }, { threads });
+    if (!result.diverged) save(); // at the end, and at the stop point of an interrupted run
+    if (result.interrupted && opts.save !== undefined) {
+      reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}; model saved to ${opts.save}`);
+      reporter.note(`bp-train: resume with: ${resumeCommand(opts.save, config.iterations)}`);
+    }
+    if (opts.plot !== undefined && history.length > 0) {
+      await writeChart(opts.plot, trainingChart(history, `bp-train: TwoLayerNet ${dataset.train.rows * dataset.train.cols}-${config.hidden}-10 on ${dataset.source}`));
+    }
     const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
-    const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, loadMs, startIteration: 0 });
+    const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, threads, loadMs, startIteration });
     if (opts.metrics !== undefined) writeFileAtomic(opts.metrics, `${JSON.stringify(summary, null, 2)}\n`);
     reporter.summary(summary);
     return finish(reporter, summary.status, result.diverged, result.iterations, gates);

@@ -1,0 +1,95 @@
+/**
+ * `bp-train eval --model FILE`: a saved model on the test split: accuracy, accuracy per
+ * class and the confusion matrix (coloured on a terminal), or one JSON object with --json;
+ * --plot draws the matrix and the misclassified digits as an SVG.
+ * The data defaults to the model's own (source and --test-limit), so the accuracy printed
+ * here is the one its training run printed.
+ */
+import { Command } from 'commander';
+import chalk from 'chalk';
+import { loadDataset } from '../../data/sources.js';
+import { loadModel } from '../../model/model-file.js';
+import { confusionMatrix, type ConfusionResult } from '../../train/confusion.js';
+import { unwritableReason } from '../../report/atomic-write.js';
+import { decideColor, initColor } from '../../report/color.js';
+import { acc, thousands } from '../../report/format.js';
+import { evalChart, writeChart } from '../../report/plots.js';
+import { processOutput } from '../../report/reporter.js';
+import { DataError } from '../../data/data-error.js';
+import { EXIT, UsageError } from '../errors.js';
+import { addOptions, evalOptions } from '../options.js';
+import { configureCommand } from '../setup.js';
+
+export interface EvalCliOptions {
+  model: string;
+  data?: string;
+  testLimit?: number;
+  plot?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export function makeEvalCommand(run: (code: Promise<number>) => void): Command {
+  const command = new Command('eval').description('test a saved model: accuracy, per-class accuracy, confusion matrix');
+  addOptions(command, evalOptions);
+  configureCommand(command, "Run 'bp-train eval --help' for the options.");
+  command.action((opts: EvalCliOptions) => run(evalCommand(opts)));
+  return command;
+}
+
+export async function evalCommand(opts: EvalCliOptions): Promise<number> {
+  initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  const reason = opts.plot === undefined ? null : unwritableReason(opts.plot);
+  if (reason) throw new UsageError(`--plot '${opts.plot}': ${reason}`);
+  const { net, meta } = loadModel(opts.model);
+  const source = opts.data ?? meta.data.source;
+  const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
+  const dataset = loadDataset(source, { testLimit, trainLimit: 1 });
+  const { test } = dataset;
+  if (test.rows * test.cols !== meta.architecture.inputSize) {
+    throw new DataError(opts.model, `the model takes ${meta.architecture.inputSize} inputs, but ${source} images have ${test.rows * test.cols} pixels`);
+  }
+  const result = confusionMatrix(net, test);
+  if (opts.json) {
+    processOutput.out(JSON.stringify({ event: 'eval', model: opts.model, source, testLimit: testLimit ?? null, iteration: meta.iteration, ...result }));
+  } else {
+    const { hiddenSize, inputSize, outputSize } = meta.architecture;
+    processOutput.out(
+      chalk.dim(`model ${opts.model}: TwoLayerNet ${inputSize}-${hiddenSize}-${outputSize}, ${thousands(meta.iteration)} iterations on ${meta.data.source}`),
+    );
+    processOutput.out(
+      `test accuracy ${chalk.green.bold(acc(result.accuracy))} (${thousands(result.correct)} of ${thousands(result.count)} ${source} test images` +
+        `${testLimit !== undefined ? `, the first ${thousands(testLimit)}` : ''})`,
+    );
+    for (const line of confusionLines(result)) processOutput.out(line);
+  }
+  if (opts.plot !== undefined) {
+    const pixels = test.rows * test.cols;
+    const wrong = result.misclassified.map((m) => ({
+      pixels: test.images.subarray(m.index * pixels, (m.index + 1) * pixels),
+      rows: test.rows,
+      cols: test.cols,
+      label: m.label,
+      predicted: m.predicted,
+    }));
+    await writeChart(opts.plot, evalChart(result.confusion, wrong, `bp-train eval: ${opts.model} on ${source} (test accuracy ${acc(result.accuracy)})`));
+  }
+  return EXIT.ok;
+}
+
+/** Per-class accuracy and the matrix: the diagonal green, mistakes red, zeros dim. */
+export function confusionLines(r: ConfusionResult): string[] {
+  const width = Math.max(4, String(Math.max(...r.confusion.flat())).length + 1);
+  const cell = (text: string): string => text.padStart(width);
+  const lines = ['', 'per class:  ' + r.perClass.map((c) => `${c.label} ${c.accuracy === null ? '-' : acc(c.accuracy)}`).join('  ')];
+  lines.push('', `confusion matrix (rows: true class, columns: predicted)`);
+  lines.push(`true ${r.confusion.map((_, p) => cell(String(p))).join('')}`);
+  r.confusion.forEach((row, t) => {
+    const cells = row.map((n, p) => {
+      const text = cell(String(n));
+      return p === t ? chalk.green(text) : n === 0 ? chalk.dim(text) : chalk.red(text);
+    });
+    lines.push(`${String(t).padStart(4)} ${cells.join('')}`);
+  });
+  return lines;
+}

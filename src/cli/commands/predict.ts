@@ -1,0 +1,70 @@
+/**
+ * `bp-train predict --model FILE IMAGE...`: classify PNG pictures of digits. Each is framed
+ * as MNIST frames its digits (data/png-digit.ts); prints the class and the top-3
+ * probabilities, or one JSON object per image with --json. Every image is read before
+ * anything is printed: one unreadable file is one line on stderr and exit 3.
+ */
+import { Command } from 'commander';
+import chalk from 'chalk';
+import { readDigitPng, FIELD } from '../../data/png-digit.js';
+import { DataError } from '../../data/data-error.js';
+import { Matrix } from '../../kernels/matrix.js';
+import { loadModel } from '../../model/model-file.js';
+import { decideColor, initColor } from '../../report/color.js';
+import { processOutput } from '../../report/reporter.js';
+import { EXIT } from '../errors.js';
+import { addOptions, predictOptions } from '../options.js';
+import { configureCommand } from '../setup.js';
+
+export interface PredictCliOptions {
+  model: string;
+  invert?: boolean;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export function makePredictCommand(run: (code: Promise<number>) => void): Command {
+  const command = new Command('predict').description('classify PNG images of handwritten digits with a saved model').argument('<image...>', 'PNG files');
+  addOptions(command, predictOptions);
+  configureCommand(command, "Run 'bp-train predict --help' for the options.");
+  command.action((images: string[], opts: PredictCliOptions) => run(predictCommand(images, opts)));
+  return command;
+}
+
+export interface Prediction {
+  file: string;
+  class: number;
+  top: { class: number; probability: number }[];
+}
+
+export async function predictCommand(images: string[], opts: PredictCliOptions): Promise<number> {
+  initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  const { net, meta } = loadModel(opts.model);
+  if (meta.architecture.inputSize !== FIELD * FIELD) {
+    throw new DataError(opts.model, `the model takes ${meta.architecture.inputSize} inputs, not 28 x 28 pictures`);
+  }
+  const digits = images.map((file) => ({ file, ...readDigitPng(file, opts.invert === true) }));
+  const x = Matrix.zeros(digits.length, FIELD * FIELD);
+  digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
+  const scores = net.predict(x);
+  digits.forEach((d, i) => {
+    const p = softmax(Array.from(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols)));
+    const top = p
+      .map((probability, c) => ({ class: c, probability }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, 3);
+    const prediction: Prediction = { file: d.file, class: top[0].class, top };
+    if (opts.json) processOutput.out(JSON.stringify(prediction));
+    else processOutput.out(`${d.file}: ${chalk.bold.green(String(top[0].class))}  (${top.map((t) => `${t.class} ${t.probability.toFixed(3)}`).join(', ')})`);
+    if (!opts.invert && d.borderInk > 0.5) processOutput.err(`bp-train: ${d.file} looks like dark ink on light paper: try --invert`);
+  });
+  return EXIT.ok;
+}
+
+/** NOTE: the row max is subtracted before exp, so large scores do not overflow. */
+function softmax(a: number[]): number[] {
+  const max = Math.max(...a);
+  const e = a.map((v) => Math.exp(v - max));
+  const sum = e.reduce((s, v) => s + v, 0);
+  return e.map((v) => v / sum);
+}

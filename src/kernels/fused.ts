@@ -1,0 +1,52 @@
+/**
+ * The fused fast path: a whole TwoLayerNet training step (forward, backward, SGD) and a whole
+ * evaluation chunk in one backend call, reading the images as bytes.
+ *
+ * Why it exists: the layer path (Affine -> Relu -> Affine -> SoftmaxWithLoss, one kernel call
+ * each) is the readable reference, but on a fast backend it spends its time between the
+ * kernels: converting bytes to floats, copying every operand into wasm memory and back,
+ * storing dW1 only to read it again in SGD, and walking the 81% zero pixels to find the rest.
+ * The fused path keeps the weights in wasm memory, lists each image's nonzero pixels once and
+ * uses that list for Affine1 forward and for dW1, and applies dW1 straight to W1.
+ *
+ * What it is not: a second definition of the network. It computes the same formulas as the
+ * layers, and test/train/fast-path.test.ts checks that both give the same weights after
+ * several steps and the same accuracy. Only the float32 rounding differs (summation order).
+ */
+import type { FloatArray } from './matrix.js';
+
+/** The four parameters, row-major and unpadded, as TwoLayerNet holds them (W1 is D x H, W2 H x C). */
+export interface ParamArrays {
+  W1: FloatArray;
+  b1: FloatArray;
+  W2: FloatArray;
+  b2: FloatArray;
+}
+
+export interface FusedTwoLayerNet {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly outputSize: number;
+  /** Copies the parameters in (at the start of a run, and after anyone changed them). */
+  setParams(params: ParamArrays): void;
+  /** Copies the parameters out, into the given arrays. */
+  getParams(params: ParamArrays): void;
+  /**
+   * One SGD step on the images rows[0 .. rows.length) of a split (bytes, inputSize per image):
+   * returns the batch's mean loss. When that is above maxLoss or NaN, the parameters are left
+   * unchanged (a diverged run keeps its last weights, as on the layer path).
+   */
+  trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss?: number): number;
+  /** How many of the images start .. start + count - 1 are classified as their label. */
+  countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number;
+  /** Gives the net's memory back (for the next net of the same shape); do not use it afterwards. */
+  release(): void;
+}
+
+export interface FusedNetShape {
+  inputSize: number;
+  hiddenSize: number;
+  outputSize: number;
+  /** The largest batch trainStep will get. */
+  maxBatch: number;
+}

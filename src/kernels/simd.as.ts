@@ -1,0 +1,550 @@
+/**
+ * The WebAssembly SIMD kernels, in AssemblyScript (compiled by `npm run build` to build/simd.wasm;
+ * the main tsc never sees this file). wasm.ts loads the module once and binds these exports.
+ *
+ * What this file is: the same formulas as the reference kernels in js.ts, over float32 only,
+ * four lanes at a time (v128 = f32x4), plus two fused kernels for the TwoLayerNet of the
+ * book (trainStep, countCorrectBytes) that the trainer uses when this backend is active.
+ * What it is not: an allocator. Every argument that looks like a number but is a `usize` is a
+ * byte address in linear memory, chosen by wasm.ts; nothing here allocates.
+ *
+ * Shape letters as in kernels.ts: N batch, D input (784), H hidden, C classes; Hp and Cp are
+ * H and C rounded up to a multiple of 4 (the padded row strides of the fused net's weights).
+ */
+
+// ---------------------------------------------------------------- small helpers
+
+/** y[0..n) += alpha * x[0..n). */
+// @ts-ignore: decorator
+@inline function axpy(y: usize, x: usize, alpha: f32, n: i32): void {
+  const a = f32x4.splat(alpha);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(a, v128.load(x + o))));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+/** sum_j a[j] * b[j], j < n. */
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  let s = hsum(acc);
+  for (; j < n; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function f32At(base: usize, i: i32): f32 {
+  return load<f32>(base + (<usize>i << 2));
+}
+
+// ---------------------------------------------------------------- the Kernels interface
+
+/** out (M x P) = a (M x K) . b (K x P); zero entries of a are skipped. */
+export function matmul(out: usize, a: usize, b: usize, M: i32, K: i32, P: i32): void {
+  memory.fill(out, 0, <usize>(M * P) << 2);
+  for (let i = 0; i < M; i++) {
+    const oi = out + (<usize>(i * P) << 2);
+    for (let k = 0; k < K; k++) {
+      const aik = f32At(a, i * K + k);
+      if (aik == 0) continue;
+      axpy(oi, b + (<usize>(k * P) << 2), aik, P);
+    }
+  }
+}
+
+/** out (M x K) = a (M x P) . b^T, b stored (K x P). */
+export function matmulTransB(out: usize, a: usize, b: usize, M: i32, P: i32, K: i32): void {
+  for (let i = 0; i < M; i++) {
+    const ai = a + (<usize>(i * P) << 2);
+    for (let k = 0; k < K; k++) store<f32>(out + (<usize>(i * K + k) << 2), dot(ai, b + (<usize>(k * P) << 2), P));
+  }
+}
+
+/** out (K x P) = a^T . b, a stored (M x K), b (M x P); zero entries of a are skipped. */
+export function matmulTransA(out: usize, a: usize, b: usize, M: i32, K: i32, P: i32): void {
+  memory.fill(out, 0, <usize>(K * P) << 2);
+  for (let i = 0; i < M; i++) {
+    const bi = b + (<usize>(i * P) << 2);
+    for (let k = 0; k < K; k++) {
+      const aik = f32At(a, i * K + k);
+      if (aik == 0) continue;
+      axpy(out + (<usize>(k * P) << 2), bi, aik, P);
+    }
+  }
+}
+
+/** out (N x H) += bias (H) on every row. */
+export function addRowVector(out: usize, bias: usize, N: i32, H: i32): void {
+  for (let i = 0; i < N; i++) axpy(out + (<usize>(i * H) << 2), bias, 1, H);
+}
+
+/** out (H) = column sums of a (N x H). */
+export function sumColumns(out: usize, a: usize, N: i32, H: i32): void {
+  memory.fill(out, 0, <usize>H << 2);
+  for (let i = 0; i < N; i++) axpy(out, a + (<usize>(i * H) << 2), 1, H);
+}
+
+/** y = max(x, 0); mask[i] = 1 where x > 0 (mask is bytes). */
+export function reluForward(y: usize, mask: usize, x: usize, len: i32): void {
+  for (let i = 0; i < len; i++) {
+    const v = f32At(x, i);
+    const positive = v > 0;
+    store<u8>(mask + i, positive ? 1 : 0);
+    store<f32>(y + (<usize>i << 2), positive ? v : 0);
+  }
+}
+
+/** dx = dout where mask, else 0. */
+export function reluBackward(dx: usize, dout: usize, mask: usize, len: i32): void {
+  for (let i = 0; i < len; i++) store<f32>(dx + (<usize>i << 2), load<u8>(mask + i) == 1 ? f32At(dout, i) : 0);
+}
+
+/** y = 1 / (1 + exp(-x)), exp in float64 as in js.ts. */
+export function sigmoidForward(y: usize, x: usize, len: i32): void {
+  for (let i = 0; i < len; i++) store<f32>(y + (<usize>i << 2), <f32>(1 / (1 + Math.exp(-<f64>f32At(x, i)))));
+}
+
+/** dx = dout * y * (1 - y). */
+export function sigmoidBackward(dx: usize, dout: usize, y: usize, len: i32): void {
+  for (let i = 0; i < len; i++) {
+    const yi = <f64>f32At(y, i);
+    store<f32>(dx + (<usize>i << 2), <f32>(<f64>f32At(dout, i) * yi * (1 - yi)));
+  }
+}
+
+/**
+ * y (N x C) = softmax of each row of a; returns sum_i -log y[i, labels[i]] (labels: N i32,
+ * or 0 for none). Float64 arithmetic on float32 storage, step for step as js.ts.
+ */
+export function softmaxCrossEntropy(y: usize, a: usize, labels: usize, N: i32, C: i32): f64 {
+  let loss: f64 = 0;
+  for (let i = 0; i < N; i++) {
+    const ar = a + (<usize>(i * C) << 2);
+    const yr = y + (<usize>(i * C) << 2);
+    const logSum = softmaxRow(yr, ar, C);
+    if (labels != 0) loss += logSum - <f64>f32At(ar, load<i32>(labels + (<usize>i << 2)));
+  }
+  return loss;
+}
+
+/** One row of softmax into y; returns log(sum exp(a - max)) + max, so that loss = it - a_t. */
+// @ts-ignore: decorator
+@inline function softmaxRow(y: usize, a: usize, C: i32): f64 {
+  // NOTE: the row max is subtracted before exp (no overflow), as in js.ts.
+  let max: f64 = -Infinity;
+  for (let j = 0; j < C; j++) max = Math.max(max, <f64>f32At(a, j));
+  let sum: f64 = 0;
+  for (let j = 0; j < C; j++) {
+    const e = Math.exp(<f64>f32At(a, j) - max);
+    store<f32>(y + (<usize>j << 2), <f32>e);
+    sum += e;
+  }
+  for (let j = 0; j < C; j++) store<f32>(y + (<usize>j << 2), <f32>(<f64>f32At(y, j) / sum));
+  return Math.log(sum) + max;
+}
+
+/** dx = scale * (y - onehot(labels)). */
+export function softmaxGradLabels(dx: usize, y: usize, labels: usize, scale: f64, N: i32, C: i32): void {
+  for (let i = 0; i < N; i++) {
+    const r = i * C;
+    for (let j = 0; j < C; j++) store<f32>(dx + (<usize>(r + j) << 2), <f32>(<f64>f32At(y, r + j) * scale));
+    const t = dx + (<usize>(r + load<i32>(labels + (<usize>i << 2))) << 2);
+    store<f32>(t, <f32>(<f64>load<f32>(t) - scale));
+  }
+}
+
+/** Number of rows of scores (N x C) whose argmax (first on ties) equals the i32 label. */
+export function countCorrect(scores: usize, labels: usize, N: i32, C: i32): i32 {
+  let correct = 0;
+  for (let i = 0; i < N; i++) {
+    if (argmax(scores + (<usize>(i * C) << 2), C) == load<i32>(labels + (<usize>i << 2))) correct++;
+  }
+  return correct;
+}
+
+// @ts-ignore: decorator
+@inline function argmax(row: usize, C: i32): i32 {
+  let best = 0;
+  let bestValue = load<f32>(row);
+  for (let j = 1; j < C; j++) {
+    const v = f32At(row, j);
+    if (v > bestValue) {
+      bestValue = v;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** p -= lr * g. */
+export function sgdStep(p: usize, g: usize, lr: f32, len: i32): void {
+  axpy(p, g, -lr, len);
+}
+
+// ---------------------------------------------------------------- the fused TwoLayerNet
+
+/*
+ * A fused net lives at `net`, a descriptor of i32 fields (offsets below) written by wasm.ts:
+ * the addresses of its weights, scratch buffers and sizes. Weights are padded: W1 is D x Hp,
+ * b1 Hp, W2 Hp x Cp, b2 Cp, with zeros in the padding columns; zeros stay zeros, since the
+ * padded hidden units are relu(0) = 0 and the padded classes get a zero gradient.
+ */
+const W1_: usize = 0;
+const B1_: usize = 4;
+const W2_: usize = 8;
+const B2_: usize = 12;
+const D_: usize = 16;
+const HP_: usize = 20;
+const C_: usize = 24;
+const CP_: usize = 28;
+const SCALE_: usize = 32; // 256 f32: byte -> byte / 255
+const ROWS_: usize = 36; //  N x D u32: per image, the W1 row addresses of its nonzero pixels
+const VAL_: usize = 40; //   N x D f32: and their values
+const NNZ_: usize = 44; //   N i32: how many
+const HID_: usize = 48; //   N x Hp f32: relu(x W1 + b1)
+const DY_: usize = 52; //    N x Cp f32: scores, then dL/dscores
+const DH_: usize = 56; //    N x Hp f32: dL/dhidden (relu mask applied)
+const DW2_: usize = 60; //   Hp x Cp f32: dW2
+const DB_: usize = 64; //    max(Hp, Cp) f32: db2, then db1
+const W2T_: usize = 68; //   C x Hp f32: W2 transposed, for dH = dY W2^T
+// (wasm-fused.ts writes these NET_FIELDS = 18 fields, in this order.)
+
+// @ts-ignore: decorator
+@inline function field(net: usize, off: usize): usize {
+  return <usize>load<i32>(net + off);
+}
+
+/** Fills the byte -> float table: v -> float32(v / 255), the same numbers as batches.ts. */
+export function fillScaleTable(table: usize): void {
+  for (let v = 0; v < 256; v++) store<f32>(table + (<usize>v << 2), <f32>(<f64>v / 255));
+}
+
+/**
+ * The nonzero pixels of one image (D bytes at img) as (W1 row address, value) pairs: rows[n]
+ * is W1 + pixel * rowBytes, ready to load; returns the count. 64 bytes at a time: a bitmask of
+ * the nonzero ones, then one step per set bit, so the all-zero borders of MNIST cost nothing
+ * and the loop exits (mispredicted branches) are few.
+ */
+function gatherNonzero(rows: usize, val: usize, img: usize, D: i32, table: usize, W1: usize, rowBytes: usize): i32 {
+  let n = 0;
+  let k = 0;
+  for (; k + 64 <= D; k += 64) n = gatherBits(rows, val, n, img, k, nonzeroBits64(img + k), table, W1, rowBytes);
+  for (; k + 16 <= D; k += 16) n = gatherBits(rows, val, n, img, k, nonzeroBits16(img + k), table, W1, rowBytes);
+  for (; k < D; k++) n = gatherBits(rows, val, n, img, k, load<u8>(img + k) != 0 ? 1 : 0, table, W1, rowBytes);
+  return n;
+}
+
+/** Bit t set where byte t of the 16 at p is not zero. */
+// @ts-ignore: decorator
+@inline function nonzeroBits16(p: usize): u64 {
+  return <u64>i8x16.bitmask(i8x16.ne(v128.load(p), i8x16.splat(0)));
+}
+
+// @ts-ignore: decorator
+@inline function nonzeroBits64(p: usize): u64 {
+  return nonzeroBits16(p) | (nonzeroBits16(p + 16) << 16) | (nonzeroBits16(p + 32) << 32) | (nonzeroBits16(p + 48) << 48);
+}
+
+/** Appends the pixels k + t for the set bits t of `bits`; returns the new count. */
+// @ts-ignore: decorator
+@inline function gatherBits(rows: usize, val: usize, n: i32, img: usize, k: i32, bits: u64, table: usize, W1: usize, rowBytes: usize): i32 {
+  while (bits != 0) {
+    const p = <usize>k + <usize>ctz(bits);
+    bits &= bits - 1;
+    store<u32>(rows + (<usize>n << 2), <u32>(W1 + p * rowBytes));
+    store<f32>(val + (<usize>n << 2), load<f32>(table + (<usize>load<u8>(img + p) << 2)));
+    n++;
+  }
+  return n;
+}
+
+/*
+ * Row combinations in blocks. Every product of the net is "a row of the output is a weighted
+ * sum of rows of a matrix": h = sum over the nonzero pixels of x * W1[pixel, :], scores =
+ * sum_j h_j W2[j, :], dh = sum_c dy_c W2^T[c, :], dW2[j, :] = sum_i h_ij dy[i, :]. One kernel
+ * computes a block of up to 6 vectors (24 floats) of such a row with its sums in registers;
+ * a row wider than that is cut into blocks. Wider blocks would spill (x86-64 has 16 SIMD
+ * registers and V8 keeps one), and blocks of 1 would wait on their own additions.
+ */
+
+/** Vectors in the next block: as few blocks of at most 6 as can be, as equal as can be (13 = 5 + 4 + 4). */
+// @ts-ignore: decorator
+@inline function blockWidth(vectorsLeft: i32): i32 {
+  const blocks = (vectorsLeft + 5) / 6;
+  return (vectorsLeft + blocks - 1) / blocks;
+}
+
+const RELU = 1;
+
+/**
+ * out[0 .. 4 width) = init + sum_n val[n] * rows[n][o ..] where rows[n] is an address
+ * (gatherNonzero's list); then relu when `relu` is RELU. init = 0 means zeros.
+ */
+function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, o: usize, width: i32, relu: i32): void {
+  if (width == 6) sparseBlock(out, init, rows, val, nnz, o, relu, 6);
+  else if (width == 5) sparseBlock(out, init, rows, val, nnz, o, relu, 5);
+  else if (width == 4) sparseBlock(out, init, rows, val, nnz, o, relu, 4);
+  else if (width == 3) sparseBlock(out, init, rows, val, nnz, o, relu, 3);
+  else if (width == 2) sparseBlock(out, init, rows, val, nnz, o, relu, 2);
+  else sparseBlock(out, init, rows, val, nnz, o, relu, 1);
+}
+
+/** The body of sparseRows for a constant width nv: inlined, the unused accumulators vanish. */
+// @ts-ignore: decorator
+@inline function sparseBlock(out: usize, init: usize, rows: usize, val: usize, nnz: i32, o: usize, relu: i32, nv: i32): void {
+  const zero = f32x4.splat(0);
+  let a0 = init != 0 && nv > 0 ? v128.load(init, 0) : zero;
+  let a1 = init != 0 && nv > 1 ? v128.load(init, 16) : zero;
+  let a2 = init != 0 && nv > 2 ? v128.load(init, 32) : zero;
+  let a3 = init != 0 && nv > 3 ? v128.load(init, 48) : zero;
+  let a4 = init != 0 && nv > 4 ? v128.load(init, 64) : zero;
+  let a5 = init != 0 && nv > 5 ? v128.load(init, 80) : zero;
+  for (let n = 0; n < nnz; n++) {
+    const v = f32x4.splat(f32At(val, n));
+    const w = <usize>load<u32>(rows + (<usize>n << 2)) + o;
+    if (nv > 0) a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w, 0)));
+    if (nv > 1) a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
+    if (nv > 2) a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
+    if (nv > 3) a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
+    if (nv > 4) a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
+    if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+  }
+  if (relu == RELU) {
+    // pmax(a, 0) = a < 0 ? 0 : a: relu that keeps a NaN a NaN (and divergence visible).
+    a0 = f32x4.pmax(a0, zero); a1 = f32x4.pmax(a1, zero); a2 = f32x4.pmax(a2, zero);
+    a3 = f32x4.pmax(a3, zero); a4 = f32x4.pmax(a4, zero); a5 = f32x4.pmax(a5, zero);
+  }
+  storeBlock(out, a0, a1, a2, a3, a4, a5, nv);
+}
+
+/**
+ * out[0 .. 4 width) = init + sum_{n < count} x[n * xStride] * M[n * mStride ..], then, when
+ * mask is not 0, zero where mask[...] <= 0 (relu's backward). Strides are in bytes.
+ */
+function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, mStride: usize, count: i32, mask: usize, width: i32): void {
+  if (width == 6) denseBlock(out, init, x, xStride, M, mStride, count, mask, 6);
+  else if (width == 5) denseBlock(out, init, x, xStride, M, mStride, count, mask, 5);
+  else if (width == 4) denseBlock(out, init, x, xStride, M, mStride, count, mask, 4);
+  else if (width == 3) denseBlock(out, init, x, xStride, M, mStride, count, mask, 3);
+  else if (width == 2) denseBlock(out, init, x, xStride, M, mStride, count, mask, 2);
+  else denseBlock(out, init, x, xStride, M, mStride, count, mask, 1);
+}
+
+// @ts-ignore: decorator
+@inline function denseBlock(out: usize, init: usize, x: usize, xStride: usize, M: usize, mStride: usize, count: i32, mask: usize, nv: i32): void {
+  const zero = f32x4.splat(0);
+  let a0 = init != 0 && nv > 0 ? v128.load(init, 0) : zero;
+  let a1 = init != 0 && nv > 1 ? v128.load(init, 16) : zero;
+  let a2 = init != 0 && nv > 2 ? v128.load(init, 32) : zero;
+  let a3 = init != 0 && nv > 3 ? v128.load(init, 48) : zero;
+  let a4 = init != 0 && nv > 4 ? v128.load(init, 64) : zero;
+  let a5 = init != 0 && nv > 5 ? v128.load(init, 80) : zero;
+  for (let n = 0; n < count; n++) {
+    const v = f32x4.splat(load<f32>(x + <usize>n * xStride));
+    const w = M + <usize>n * mStride;
+    if (nv > 0) a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w, 0)));
+    if (nv > 1) a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
+    if (nv > 2) a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
+    if (nv > 3) a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
+    if (nv > 4) a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
+    if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+  }
+  if (mask != 0) {
+    if (nv > 0) a0 = v128.and(a0, f32x4.gt(v128.load(mask, 0), zero));
+    if (nv > 1) a1 = v128.and(a1, f32x4.gt(v128.load(mask, 16), zero));
+    if (nv > 2) a2 = v128.and(a2, f32x4.gt(v128.load(mask, 32), zero));
+    if (nv > 3) a3 = v128.and(a3, f32x4.gt(v128.load(mask, 48), zero));
+    if (nv > 4) a4 = v128.and(a4, f32x4.gt(v128.load(mask, 64), zero));
+    if (nv > 5) a5 = v128.and(a5, f32x4.gt(v128.load(mask, 80), zero));
+  }
+  storeBlock(out, a0, a1, a2, a3, a4, a5, nv);
+}
+
+// @ts-ignore: decorator
+@inline function storeBlock(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, nv: i32): void {
+  if (nv > 0) v128.store(out, a0, 0);
+  if (nv > 1) v128.store(out, a1, 16);
+  if (nv > 2) v128.store(out, a2, 32);
+  if (nv > 3) v128.store(out, a3, 48);
+  if (nv > 4) v128.store(out, a4, 64);
+  if (nv > 5) v128.store(out, a5, 80);
+}
+
+/**
+ * W1[pixel, o ..] -= (lr * value) * dh[o ..] for each nonzero pixel of one image: its share of
+ * dW1 = X^T dH and the SGD step in one pass (dW1 is never stored); width as in sparseRows.
+ */
+function updateRows(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: usize, width: i32): void {
+  if (width == 6) updateBlock(dh, rows, val, nnz, lr, o, 6);
+  else if (width == 5) updateBlock(dh, rows, val, nnz, lr, o, 5);
+  else if (width == 4) updateBlock(dh, rows, val, nnz, lr, o, 4);
+  else if (width == 3) updateBlock(dh, rows, val, nnz, lr, o, 3);
+  else if (width == 2) updateBlock(dh, rows, val, nnz, lr, o, 2);
+  else updateBlock(dh, rows, val, nnz, lr, o, 1);
+}
+
+// @ts-ignore: decorator
+@inline function updateBlock(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: usize, nv: i32): void {
+  const zero = f32x4.splat(0);
+  const g0 = nv > 0 ? v128.load(dh, 0) : zero;
+  const g1 = nv > 1 ? v128.load(dh, 16) : zero;
+  const g2 = nv > 2 ? v128.load(dh, 32) : zero;
+  const g3 = nv > 3 ? v128.load(dh, 48) : zero;
+  const g4 = nv > 4 ? v128.load(dh, 64) : zero;
+  const g5 = nv > 5 ? v128.load(dh, 80) : zero;
+  for (let n = 0; n < nnz; n++) {
+    const v = f32x4.splat(lr * f32At(val, n));
+    const w = <usize>load<u32>(rows + (<usize>n << 2)) + o;
+    if (nv > 0) v128.store(w, f32x4.sub(v128.load(w, 0), f32x4.mul(v, g0)), 0);
+    if (nv > 1) v128.store(w, f32x4.sub(v128.load(w, 16), f32x4.mul(v, g1)), 16);
+    if (nv > 2) v128.store(w, f32x4.sub(v128.load(w, 32), f32x4.mul(v, g2)), 32);
+    if (nv > 3) v128.store(w, f32x4.sub(v128.load(w, 48), f32x4.mul(v, g3)), 48);
+    if (nv > 4) v128.store(w, f32x4.sub(v128.load(w, 64), f32x4.mul(v, g4)), 64);
+    if (nv > 5) v128.store(w, f32x4.sub(v128.load(w, 80), f32x4.mul(v, g5)), 80);
+  }
+}
+
+/** Affine1 + Relu1 of one image: h (Hp) = relu(b1 + sum over its nonzero pixels of x * W1[pixel, :]). */
+function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, Hp: i32): void {
+  for (let j = 0; j < Hp; ) {
+    const width = blockWidth((Hp - j) >> 2);
+    const o = <usize>j << 2;
+    sparseRows(h + o, b1 + o, rows, val, nnz, o, width, RELU);
+    j += width << 2;
+  }
+}
+
+/**
+ * Affine2 of one row: s (Cp) = b2 + h (Hp) . W2 (Hp x Cp). Every hidden unit is used, zero or
+ * not: a branch on relu's zeros would be mispredicted half the time and cost more than the
+ * multiplications it saves.
+ */
+function scoresRow(s: usize, h: usize, W2: usize, b2: usize, Hp: i32, Cp: i32): void {
+  for (let c = 0; c < Cp; ) {
+    const width = blockWidth((Cp - c) >> 2);
+    const o = <usize>c << 2;
+    denseRows(s + o, b2 + o, h, 4, W2 + o, <usize>Cp << 2, Hp, 0, width);
+    c += width << 2;
+  }
+}
+
+/**
+ * One SGD iteration of TwoLayerNet on N images (bytes, N x D at x) with byte labels at t:
+ * forward (Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss), backward, and p -= lr * dL/dp.
+ * Returns the summed cross-entropy of the batch (divide by N for the book's loss). When the
+ * mean is above maxLoss or NaN, the weights are left untouched (the trainer reports a
+ * divergence, as the layer path does before its update).
+ */
+export function trainStep(net: usize, x: usize, t: usize, N: i32, lr: f32, maxLoss: f64): f64 {
+  const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
+  const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
+  const rows = field(net, ROWS_), val = field(net, VAL_), nnz = field(net, NNZ_), table = field(net, SCALE_);
+  const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_), db = field(net, DB_);
+  const W2T = field(net, W2T_);
+  const rowD = <usize>D << 2, rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
+  const scale: f64 = 1 / <f64>N;
+
+  // Forward, the loss and dL/dscores, image by image (the weights are not touched yet).
+  let loss: f64 = 0;
+  for (let i = 0; i < N; i++) {
+    const ri = <usize>i;
+    const n = gatherNonzero(rows + ri * rowD, val + ri * rowD, x + ri * <usize>D, D, table, W1, rowH);
+    store<i32>(nnz + (ri << 2), n);
+    const h = hid + ri * rowH;
+    hiddenRow(h, b1, rows + ri * rowD, val + ri * rowD, n, Hp);
+    const s = dy + ri * rowC;
+    scoresRow(s, h, W2, b2, Hp, Cp);
+    const label = <i32>load<u8>(t + ri);
+    const scoreOfLabel = <f64>f32At(s, label);
+    loss += softmaxRow(s, s, C) - scoreOfLabel;
+    // NOTE: dL/dscores = (y - onehot(t)) / N, the / N of the per-example mean.
+    for (let c = 0; c < C; c++) store<f32>(s + (<usize>c << 2), <f32>(<f64>f32At(s, c) * scale));
+    store<f32>(s + (<usize>label << 2), <f32>(<f64>f32At(s, label) - scale));
+    for (let c = C; c < Cp; c++) store<f32>(s + (<usize>c << 2), 0);
+  }
+  if (!(loss / <f64>N <= maxLoss)) return loss;
+
+  // Relu1 backward of Affine2 backward: dH = (dY W2^T) where h > 0, with the old W2.
+  for (let j = 0; j < Hp; j++) {
+    for (let c = 0; c < C; c++) store<f32>(W2T + (<usize>(c * Hp + j) << 2), f32At(W2, j * Cp + c));
+  }
+  for (let i = 0; i < N; i++) {
+    const ri = <usize>i;
+    for (let j = 0; j < Hp; ) {
+      const width = blockWidth((Hp - j) >> 2);
+      const o = <usize>j << 2;
+      denseRows(dh + ri * rowH + o, 0, dy + ri * rowC, 4, W2T + o, rowH, C, hid + ri * rowH + o, width);
+      j += width << 2;
+    }
+  }
+
+  // Affine2: dW2 = H^T dY, db2 = column sums of dY; then SGD.
+  for (let j = 0; j < Hp; j++) {
+    for (let c = 0; c < Cp; ) {
+      const width = blockWidth((Cp - c) >> 2);
+      const o = <usize>c << 2;
+      denseRows(dW2 + <usize>j * rowC + o, 0, hid + (<usize>j << 2), rowH, dy + o, rowC, N, 0, width);
+      c += width << 2;
+    }
+  }
+  memory.fill(db, 0, rowC);
+  for (let i = 0; i < N; i++) axpy(db, dy + <usize>i * rowC, 1, Cp);
+  axpy(W2, dW2, -lr, Hp * Cp);
+  axpy(b2, db, -lr, Cp);
+
+  // Affine1: db1 = column sums of dH; W1 -= lr * X^T dH, image by image, never storing dW1.
+  memory.fill(db, 0, rowH);
+  for (let i = 0; i < N; i++) axpy(db, dh + <usize>i * rowH, 1, Hp);
+  axpy(b1, db, -lr, Hp);
+  for (let i = 0; i < N; i++) {
+    const ri = <usize>i;
+    const n = load<i32>(nnz + (ri << 2));
+    for (let j = 0; j < Hp; ) {
+      const width = blockWidth((Hp - j) >> 2);
+      const o = <usize>j << 2;
+      updateRows(dh + ri * rowH + o, rows + ri * rowD, val + ri * rowD, n, lr, o, width);
+      j += width << 2;
+    }
+  }
+  return loss;
+}
+
+/**
+ * How many of N images (bytes at x, N x D) the net classifies as their byte label at t:
+ * predict (Affine1 -> Relu1 -> Affine2) and argmax, first on ties. Uses the scratch of row 0.
+ */
+export function countCorrectBytes(net: usize, x: usize, t: usize, N: i32): i32 {
+  const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
+  const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
+  const rows = field(net, ROWS_), val = field(net, VAL_), h = field(net, HID_), s = field(net, DY_);
+  const table = field(net, SCALE_);
+  let correct = 0;
+  for (let i = 0; i < N; i++) {
+    const n = gatherNonzero(rows, val, x + <usize>i * <usize>D, D, table, W1, <usize>Hp << 2);
+    hiddenRow(h, b1, rows, val, n, Hp);
+    scoresRow(s, h, W2, b2, Hp, Cp);
+    if (argmax(s, C) == <i32>load<u8>(t + <usize>i)) correct++;
+  }
+  return correct;
+}
+
+/** First free byte after the module's own data (math tables): wasm.ts allocates from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,142 @@
+/**
+ * The fused TwoLayerNet of the wasm backend (see fused.ts for why it exists): weights and
+ * scratch buffers allocated once in wasm memory, the trainStep and countCorrectBytes exports
+ * of simd.as.ts doing the arithmetic. This file only lays out memory and copies bytes in.
+ *
+ * Memory layout (one block, allocated at construction, never grown afterwards; the arena never
+ * frees, so a released net waits in `idle` for the next net of its shape):
+ *   descriptor (NET_FIELDS i32, read by simd.as.ts) | byte -> float table | W1 D x Hp | b1 Hp |
+ *   W2 Hp x Cp | b2 Cp | per-image nonzero pixels (maxBatch x D W1 row addresses and values) |
+ *   their counts |
+ *   hidden, dscores, dhidden rows | dW2 | db | W2^T | image bytes and labels of one batch or chunk.
+ * Hp, Cp: H and C rounded up to a multiple of 4, so every row starts on a SIMD boundary.
+ */
+import type { FusedNetShape, FusedTwoLayerNet, ParamArrays } from './fused.js';
+import type { WasmArena } from './wasm-module.js';
+
+/** Images per countCorrectBytes call: one chunk of image bytes is copied in at a time. */
+export const WASM_EVAL_CHUNK = 500;
+
+/** Fields of the descriptor, in the order of the offsets at the top of simd.as.ts's fused part. */
+const NET_FIELDS = 18;
+
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** Released nets by shape, ready for reuse. */
+const idle = new Map<string, WasmTwoLayerNet[]>();
+const shapeKey = (s: FusedNetShape): string => `${s.inputSize}x${s.hiddenSize}x${s.outputSize}/${s.maxBatch}`;
+
+/** A fused net of this shape: a released one when there is one, else a new one. */
+export function acquireWasmTwoLayerNet(arena: WasmArena, shape: FusedNetShape): WasmTwoLayerNet {
+  return idle.get(shapeKey(shape))?.pop() ?? new WasmTwoLayerNet(arena, shape);
+}
+
+export class WasmTwoLayerNet implements FusedTwoLayerNet {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly outputSize: number;
+  private readonly Hp: number;
+  private readonly Cp: number;
+  private readonly net: number;
+  private readonly W1: number;
+  private readonly b1: number;
+  private readonly W2: number;
+  private readonly b2: number;
+  private readonly x: number;
+  private readonly t: number;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly arena: WasmArena,
+    private readonly shape: FusedNetShape,
+  ) {
+    const { inputSize: D, hiddenSize: H, outputSize: C, maxBatch: N } = shape;
+    this.inputSize = D;
+    this.hiddenSize = H;
+    this.outputSize = C;
+    const Hp = (this.Hp = roundUp4(H));
+    const Cp = (this.Cp = roundUp4(C));
+    this.capacity = Math.max(N, WASM_EVAL_CHUNK);
+    const f32s = (n: number): number => arena.alloc(n * 4);
+    this.net = arena.alloc(NET_FIELDS * 4);
+    const table = f32s(256);
+    this.W1 = f32s(D * Hp);
+    this.b1 = f32s(Hp);
+    this.W2 = f32s(Hp * Cp);
+    this.b2 = f32s(Cp);
+    const fields = [
+      this.W1, this.b1, this.W2, this.b2, D, Hp, C, Cp, table,
+      f32s(N * D), f32s(N * D), f32s(N), // nonzero indices, values, counts
+      f32s(N * Hp), f32s(N * Cp), f32s(N * Hp), // hidden, dscores, dhidden
+      f32s(Hp * Cp), f32s(Math.max(Hp, Cp)), f32s(C * Hp), // dW2, db, W2 transposed
+    ];
+    this.x = arena.alloc(this.capacity * D);
+    this.t = arena.alloc(this.capacity);
+    arena.i32(this.net, fields.length).set(fields);
+    arena.exports.fillScaleTable(table);
+  }
+
+  release(): void {
+    const key = shapeKey(this.shape);
+    const list = idle.get(key) ?? [];
+    if (!list.includes(this)) list.push(this);
+    idle.set(key, list);
+  }
+
+  setParams(p: ParamArrays): void {
+    const { inputSize: D, hiddenSize: H, outputSize: C, Hp, Cp, arena } = this;
+    padRows(arena.f32(this.W1, D * Hp), p.W1, D, H, Hp);
+    padRows(arena.f32(this.b1, Hp), p.b1, 1, H, Hp);
+    padRows(arena.f32(this.W2, Hp * Cp), p.W2, H, C, Cp);
+    padRows(arena.f32(this.b2, Cp), p.b2, 1, C, Cp);
+  }
+
+  getParams(p: ParamArrays): void {
+    const { inputSize: D, hiddenSize: H, outputSize: C, Hp, Cp, arena } = this;
+    unpadRows(p.W1, arena.f32(this.W1, D * Hp), D, H, Hp);
+    unpadRows(p.b1, arena.f32(this.b1, Hp), 1, H, Hp);
+    unpadRows(p.W2, arena.f32(this.W2, Hp * Cp), H, C, Cp);
+    unpadRows(p.b2, arena.f32(this.b2, Cp), 1, C, Cp);
+  }
+
+  trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss = Infinity): number {
+    const D = this.inputSize;
+    const N = rows.length;
+    if (N > this.capacity) throw new RangeError(`trainStep: batch of ${N} rows, room for ${this.capacity}`);
+    const x = this.arena.u8(this.x, N * D);
+    const t = this.arena.u8(this.t, N);
+    for (let r = 0; r < N; r++) {
+      const row = rows[r];
+      x.set(images.subarray(row * D, row * D + D), r * D);
+      t[r] = labels[row];
+    }
+    return this.arena.exports.trainStep(this.net, this.x, this.t, N, lr, maxLoss) / N;
+  }
+
+  countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number {
+    const D = this.inputSize;
+    let correct = 0;
+    for (let done = 0; done < count; done += this.capacity) {
+      const n = Math.min(this.capacity, count - done);
+      const first = start + done;
+      this.arena.u8(this.x, n * D).set(images.subarray(first * D, (first + n) * D));
+      this.arena.u8(this.t, n).set(labels.subarray(first, first + n));
+      correct += this.arena.exports.countCorrectBytes(this.net, this.x, this.t, n);
+    }
+    return correct;
+  }
+}
+
+/** dst (rows x stride) = src (rows x cols) with zeros in the columns cols .. stride - 1. */
+function padRows(dst: Float32Array, src: ArrayLike<number>, rows: number, cols: number, stride: number): void {
+  dst.fill(0);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) dst[i * stride + j] = src[i * cols + j];
+  }
+}
+
+function unpadRows(dst: { [i: number]: number }, src: Float32Array, rows: number, cols: number, stride: number): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) dst[i * cols + j] = src[i * stride + j];
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Counts the correctly classified images of a range of a split, with the active backend: the
+ * fused net's byte kernel when the backend has one (kernels/fused.ts), else the layers
+ * (TwoLayerNet.countCorrect on float chunks, as evaluate.ts does). The main thread and every
+ * evaluation worker (eval-pool.ts) count their share of a split with one of these.
+ *
+ * Each image's prediction depends on that image and the weights only, never on which chunk or
+ * thread it was counted in: the count of a split is the same for any split into ranges.
+ */
+import type { Split } from '../data/dataset.js';
+import { BatchBuilder } from '../data/batches.js';
+import { fusedTwoLayerNet } from '../kernels/backend.js';
+import type { FusedTwoLayerNet } from '../kernels/fused.js';
+import type { TwoLayerNet } from '../network/two-layer-net.js';
+import { EVAL_CHUNK } from './evaluate.js';
+import { paramArrays } from './step.js';
+import type { Yielder } from './yielder.js';
+
+/** Images per fused call between two chances to yield (about 5 ms of work). */
+const FUSED_CHUNK = 5000;
+
+export class RangeCounter {
+  private readonly fused: FusedTwoLayerNet | null;
+  private builder: BatchBuilder | null = null;
+
+  /** Counts for the weights that `net.params` hold at the time of each `count` call. */
+  constructor(
+    readonly split: Split,
+    readonly net: TwoLayerNet,
+  ) {
+    const { W1, W2 } = net.params;
+    this.fused = fusedTwoLayerNet({ inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols, maxBatch: 1 }, net.dtype);
+  }
+
+  /** Frees the fused net's wasm memory; the counter must not be used afterwards. */
+  release(): void {
+    this.fused?.release();
+  }
+
+  /** Correct predictions among images start .. start + count - 1. */
+  async count(start: number, count: number, yielder?: Yielder): Promise<number> {
+    const { split, fused } = this;
+    let correct = 0;
+    if (fused !== null) {
+      fused.setParams(paramArrays(this.net));
+      for (let done = 0; done < count; done += FUSED_CHUNK) {
+        correct += fused.countCorrect(split.images, split.labels, start + done, Math.min(FUSED_CHUNK, count - done));
+        await yielder?.maybeYield();
+      }
+      return correct;
+    }
+    this.builder ??= new BatchBuilder(split, Math.min(EVAL_CHUNK, Math.max(1, split.count)), this.net.dtype);
+    for (let done = 0; done < count; done += this.builder.capacity) {
+      const { x, t } = this.builder.range(start + done, Math.min(this.builder.capacity, count - done));
+      correct += this.net.countCorrect(x, t);
+      await yielder?.maybeYield();
+    }
+    return correct;
+  }
+}

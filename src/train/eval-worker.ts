@@ -1,0 +1,34 @@
+/**
+ * An evaluation worker of eval-pool.ts: holds a share of the train and test images, and for
+ * each request (the weights) answers how many of its images the net classifies correctly.
+ * It uses the main thread's backend, so both count with the same arithmetic.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { setBackend } from '../kernels/backend.js';
+import { TwoLayerNet } from '../network/two-layer-net.js';
+import { RangeCounter } from './count-correct.js';
+import type { CountReply, CountRequest, WorkerInit } from './eval-pool.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (port === null) throw new Error('eval-worker.js runs as a worker thread only');
+
+setBackend(init.backend);
+const net = new TwoLayerNet({ inputSize: init.inputSize, hiddenSize: init.hiddenSize, outputSize: init.outputSize, dtype: init.dtype });
+const train = new RangeCounter(init.train, net);
+const test = new RangeCounter(init.test, net);
+
+port.on('message', (request: CountRequest) => {
+  answer(request).then(
+    (reply) => port.postMessage(reply),
+    (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies CountReply),
+  );
+});
+
+async function answer(request: CountRequest): Promise<CountReply> {
+  net.params.W1.data.set(request.W1);
+  net.params.b1.data.set(request.b1);
+  net.params.W2.data.set(request.W2);
+  net.params.b2.data.set(request.b2);
+  return { train: await train.count(0, init.train.count), test: await test.count(0, init.test.count) };
+}

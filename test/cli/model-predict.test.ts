@@ -1,0 +1,106 @@
+/**
+ * bp-train predict on PNG files made from MNIST test digits with pngjs: 28 x 28 grey as in
+ * MNIST, inverted (dark ink on white, read with --invert), and scaled to 56 x 56 in colour.
+ * The model is trained on the full training set for 1,500 iterations (about 0.90 test
+ * accuracy); the digits are the first test digits that it classifies right in MNIST's own
+ * framing, so a wrong answer here is the picture pipeline's fault.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/sources.js';
+import { runCli, type RunResult } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bp-train-predict-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const model = join(dir, 'model.safetensors');
+const PER_KIND = 12;
+
+function expectExit(run: RunResult, code: number): void {
+  expect(run.code, `exit code\n--- stdout:\n${run.stdout}\n--- stderr:\n${run.stderr}`).toBe(code);
+}
+
+type Kind = 'grey' | 'inverted' | 'colour56';
+
+function writeDigit(file: string, px: Uint8Array, kind: Kind): void {
+  const side = kind === 'colour56' ? 56 : 28;
+  const png = new PNG({ width: side, height: side });
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const v = kind === 'colour56' ? px[(y >> 1) * 28 + (x >> 1)] : px[y * 28 + x];
+      const rgba = kind === 'grey' ? [v, v, v, 255] : kind === 'inverted' ? [255 - v, 255 - v, 255 - v, 255] : [v, Math.round(v * 0.7), 30, 255];
+      png.data.set(rgba, 4 * (y * side + x));
+    }
+  }
+  writeFileSync(file, PNG.sync.write(png));
+}
+
+const digits: Record<Kind, { file: string; label: number }[]> = { grey: [], inverted: [], colour56: [] };
+
+beforeAll(async () => {
+  expectExit(await runCli(['--iters', '1500', '--test-limit', '1000', '--save', model, '--quiet']), 0);
+  const evaluated = await runCli(['eval', '--model', model, '--test-limit', '200', '--json']);
+  expectExit(evaluated, 0);
+  const wrong = new Set((JSON.parse(evaluated.stdout) as { misclassified: { index: number }[] }).misclassified.map((m) => m.index));
+  const { test } = loadDataset('mnist', { trainLimit: 1, testLimit: 200 });
+  const kinds: Kind[] = ['grey', 'inverted', 'colour56'];
+  for (let i = 0, n = 0; n < 3 * PER_KIND; i++) {
+    if (wrong.has(i)) continue;
+    const kind = kinds[n % 3];
+    const file = join(dir, `digit-${i}-${kind}.png`);
+    writeDigit(file, test.images.subarray(i * 784, (i + 1) * 784), kind);
+    digits[kind].push({ file, label: test.labels[i] });
+    n++;
+  }
+}, 120_000);
+
+interface Prediction {
+  file: string;
+  class: number;
+  top: { class: number; probability: number }[];
+}
+
+describe('bp-train predict', () => {
+  it.each([
+    ['grey', []],
+    ['inverted', ['--invert']],
+    ['colour56', []],
+  ] as [Kind, string[]][])('classifies %s digits as their labels', async (kind, flags) => {
+    const run = await runCli(['predict', '--model', model, '--json', ...flags, ...digits[kind].map((d) => d.file)]);
+    expectExit(run, 0);
+    const predictions = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction);
+    expect(predictions.map((p) => p.file)).toEqual(digits[kind].map((d) => d.file));
+    for (const p of predictions) {
+      expect(p.top).toHaveLength(3);
+      expect(p.top[0].class).toBe(p.class);
+      expect(p.top[0].probability).toBeGreaterThanOrEqual(p.top[1].probability);
+      expect(p.top.reduce((a, t) => a + t.probability, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    }
+    const right = predictions.filter((p, i) => p.class === digits[kind][i].label).length;
+    console.log(`predict ${kind}: ${right} of ${predictions.length} right`);
+    expect(right).toBeGreaterThanOrEqual(PER_KIND - 1); // one picture in twelve may be framed into another digit
+  });
+
+  it('prints the class and the top 3 in text, and hints --invert for dark ink on light paper', async () => {
+    const d = digits.inverted[0];
+    const run = await runCli(['predict', '--model', model, d.file]);
+    expectExit(run, 0);
+    expect(run.stdout).toMatch(/^.+digit-\d+-inverted\.png: \d  \(\d \d\.\d{3}, \d \d\.\d{3}, \d \d\.\d{3}\)\n$/);
+    expect(run.stderr).toMatch(/looks like dark ink on light paper: try --invert/);
+  });
+
+  it('a file that is not a PNG: one line, exit 3, nothing on stdout', async () => {
+    const text = join(dir, 'notes.png');
+    writeFileSync(text, 'hello');
+    const run = await runCli(['predict', '--model', model, digits.grey[0].file, text]);
+    expectExit(run, 3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`bp-train: data error: ${text}: not a PNG image (it does not start with the PNG signature)`]);
+  });
+
+  it('no image: exit 2', async () => {
+    expectExit(await runCli(['predict', '--model', model]), 2);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * Bad invocations of bp-train, end to end: each must exit with its documented code (2 invalid
+ * usage, 3 data error), print nothing on stdout, and explain itself on stderr in one line
+ * starting with "bp-train: " (plus the help hint for usage errors), never with a stack trace.
+ */
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IDX_FILE_NAMES } from '../../src/data/sources.js';
+import { encodeIdxLabels, writeIdxDir } from '../helpers/idx-fixtures.js';
+import { outputLines, runCli } from '../helpers/run-cli.js';
+
+const root = mkdtempSync(join(tmpdir(), 'bp-train-usage-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let fixtureCount = 0;
+/** A fresh, valid fixture dataset (100 train / 20 test) in its own folder. */
+function fixture(opts: { gzip?: boolean } = {}): string {
+  const dir = join(root, `data-${++fixtureCount}`);
+  writeIdxDir(dir, { trainCount: 100, testCount: 20, gzip: opts.gzip ?? false, seed: 3 });
+  return dir;
+}
+
+interface Case {
+  name: string;
+  /** The arguments, or a function building them (and any broken fixture) when the test runs. */
+  args: string[] | (() => { args: string[]; mentions: string[] });
+  code: 2 | 3;
+  /** Strings the first stderr line must contain (option, value, what is allowed, file). */
+  mentions?: string[];
+}
+
+const INT_HIDDEN = 'an integer from 1 to 4096';
+
+const cases: Case[] = [
+  // integer options
+  { name: 'non-integer --hidden', args: ['--hidden', '2.5'], code: 2, mentions: ['--hidden', "'2.5'", INT_HIDDEN] },
+  { name: 'non-numeric --hidden', args: ['--hidden', 'abc'], code: 2, mentions: ['--hidden', "'abc'", INT_HIDDEN] },
+  { name: 'negative --hidden', args: ['--hidden', '-3'], code: 2, mentions: ['--hidden', "'-3'", INT_HIDDEN] },
+  { name: 'zero --hidden', args: ['--hidden', '0'], code: 2, mentions: ['--hidden', "'0'", INT_HIDDEN] },
+  { name: 'NaN --hidden', args: ['--hidden', 'NaN'], code: 2, mentions: ['--hidden', "'NaN'", INT_HIDDEN] },
+  { name: 'Infinity --hidden', args: ['--hidden', 'Infinity'], code: 2, mentions: ['--hidden', "'Infinity'", INT_HIDDEN] },
+  { name: 'exponent 1e3 --hidden', args: ['--hidden', '1e3'], code: 2, mentions: ['--hidden', "'1e3'", INT_HIDDEN] },
+  { name: 'out of range --hidden 5000', args: ['--hidden', '5000'], code: 2, mentions: ['--hidden', "'5000'", INT_HIDDEN] },
+  { name: 'missing value for --hidden', args: ['--hidden'], code: 2, mentions: ['--hidden', 'missing'] },
+  { name: 'exponent 1e3 --iters', args: ['--iters', '1e3'], code: 2, mentions: ['--iters', "'1e3'", 'integer'] },
+  { name: 'zero --iters', args: ['--iters', '0'], code: 2, mentions: ['--iters', "'0'", 'integer'] },
+  { name: 'huge --iters', args: ['--iters', '99999999999999999999'], code: 2, mentions: ['--iters', 'integer'] },
+  { name: 'non-integer --train-limit', args: ['--train-limit', '1.5'], code: 2, mentions: ['--train-limit', "'1.5'", 'integer'] },
+  { name: 'zero --test-limit', args: ['--test-limit', '0'], code: 2, mentions: ['--test-limit', "'0'", 'integer'] },
+  { name: 'zero --epochs', args: ['--epochs', '0'], code: 2, mentions: ['--epochs', "'0'", 'integer'] },
+  { name: 'zero --batch-size', args: ['--batch-size', '0'], code: 2, mentions: ['--batch-size', "'0'", 'integer'] },
+  { name: 'negative --seed', args: ['--seed', '-1'], code: 2, mentions: ['--seed', "'-1'", 'an integer from 0 to 4294967295'] },
+  { name: 'non-integer --seed', args: ['--seed', '1.5'], code: 2, mentions: ['--seed', "'1.5'", 'an integer from 0 to 4294967295'] },
+  { name: 'too large --seed', args: ['--seed', '4294967296'], code: 2, mentions: ['--seed', "'4294967296'", '4294967295'] },
+  // real-valued options
+  { name: 'zero --lr', args: ['--lr', '0'], code: 2, mentions: ['--lr', "'0'", '> 0'] },
+  { name: 'negative --lr', args: ['--lr', '-1'], code: 2, mentions: ['--lr', "'-1'", '> 0'] },
+  { name: 'NaN --lr', args: ['--lr', 'NaN'], code: 2, mentions: ['--lr', "'NaN'", 'finite number'] },
+  { name: 'non-numeric --lr', args: ['--lr', 'abc'], code: 2, mentions: ['--lr', "'abc'", 'finite number'] },
+  { name: 'Infinity --lr', args: ['--lr', 'Infinity'], code: 2, mentions: ['--lr', "'Infinity'", 'finite number'] },
+  { name: 'zero --weight-init-std', args: ['--weight-init-std', '0'], code: 2, mentions: ['--weight-init-std', "'0'", '> 0'] },
+  { name: '--min-test-acc above 1', args: ['--min-test-acc', '1.5'], code: 2, mentions: ['--min-test-acc', "'1.5'", '<= 1'] },
+  { name: 'negative --min-train-acc', args: ['--min-train-acc', '-0.1'], code: 2, mentions: ['--min-train-acc', "'-0.1'", '>= 0'] },
+  { name: 'negative --max-loss', args: ['--max-loss', '-1'], code: 2, mentions: ['--max-loss', "'-1'", '>= 0'] },
+  { name: 'empty --data', args: ['--data', ''], code: 2, mentions: ['--data', 'empty'] },
+  // combinations, unknown options, arguments
+  { name: '--iters with --epochs', args: ['--iters', '10', '--epochs', '2'], code: 2, mentions: ['--iters', '--epochs'] },
+  { name: 'unknown option', args: ['--bogus'], code: 2, mentions: ["'--bogus'"] },
+  { name: 'unknown option in --json mode', args: ['--json', '--hiden', '5'], code: 2, mentions: ["'--hiden'"] },
+  { name: 'extra argument', args: ['extra'], code: 2, mentions: ['argument'] },
+  { name: 'extra argument after train', args: ['train', 'extra'], code: 2, mentions: ['argument'] },
+  {
+    name: '--batch-size larger than --train-limit',
+    args: () => ({ args: ['--data', fixture(), '--train-limit', '50', '--batch-size', '60', '--iters', '1'], mentions: [] }),
+    code: 2,
+    mentions: ['--batch-size', '60', '50'],
+  },
+  {
+    name: '--batch-size larger than the dataset',
+    args: () => ({ args: ['--data', fixture(), '--batch-size', '101', '--iters', '1'], mentions: [] }),
+    code: 2,
+    mentions: ['--batch-size', '101', '100'],
+  },
+  {
+    name: '--metrics in a missing folder',
+    args: () => {
+      const file = join(root, 'no-such-folder', 'metrics.json');
+      return { args: ['--metrics', file, '--iters', '1'], mentions: [file] };
+    },
+    code: 2,
+    mentions: ['--metrics'],
+  },
+  {
+    name: '--metrics naming a folder',
+    args: () => ({ args: ['--metrics', root, '--iters', '1'], mentions: [root, 'directory'] }),
+    code: 2,
+    mentions: ['--metrics'],
+  },
+  // gradcheck
+  { name: 'gradcheck --dtype float16', args: ['gradcheck', '--dtype', 'float16'], code: 2, mentions: ['--dtype', "'float16'", 'float64', 'float32'] },
+  { name: 'gradcheck --samples 0', args: ['gradcheck', '--samples', '0'], code: 2, mentions: ['--samples', "'0'", 'an integer from 1 to 100'] },
+  { name: 'gradcheck --samples 101', args: ['gradcheck', '--samples', '101'], code: 2, mentions: ['--samples', "'101'", 'an integer from 1 to 100'] },
+  { name: 'gradcheck --tolerance -1', args: ['gradcheck', '--tolerance', '-1'], code: 2, mentions: ['--tolerance', "'-1'", '> 0'] },
+  { name: 'gradcheck unknown option', args: ['gradcheck', '--iters', '5'], code: 2, mentions: ["'--iters'"] },
+  { name: 'gradcheck extra argument', args: ['gradcheck', 'extra'], code: 2, mentions: ['argument'] },
+  // data errors
+  {
+    name: '--data a missing folder',
+    args: () => {
+      const dir = join(root, 'nonexistent');
+      return { args: ['--data', dir, '--iters', '1'], mentions: [dir] };
+    },
+    code: 3,
+  },
+  { name: '--data /nonexistent', args: ['--data', '/nonexistent', '--iters', '1'], code: 3, mentions: ['/nonexistent'] },
+  {
+    name: '--data a file, not a folder',
+    args: () => {
+      const file = join(root, 'plain-file.txt');
+      writeFileSync(file, 'not a dataset\n');
+      return { args: ['--data', file, '--iters', '1'], mentions: [file] };
+    },
+    code: 3,
+  },
+  {
+    name: '--data folder missing a file',
+    args: () => {
+      const dir = fixture();
+      rmSync(join(dir, IDX_FILE_NAMES.testLabels));
+      return { args: ['--data', dir, '--iters', '1'], mentions: [dir, IDX_FILE_NAMES.testLabels] };
+    },
+    code: 3,
+  },
+  {
+    name: 'wrong magic number',
+    args: () => {
+      const file = join(fixture(), IDX_FILE_NAMES.trainImages);
+      const bytes = readFileSync(file);
+      bytes.writeUInt32BE(0xdeadbeef, 0);
+      writeFileSync(file, bytes);
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file, 'magic'] };
+    },
+    code: 3,
+  },
+  {
+    name: 'labels file where images belong (magic 0x801)',
+    args: () => {
+      const dir = fixture();
+      const file = join(dir, IDX_FILE_NAMES.testImages);
+      writeFileSync(file, readFileSync(join(dir, IDX_FILE_NAMES.testLabels)));
+      return { args: ['--data', dir, '--iters', '1'], mentions: [file] };
+    },
+    code: 3,
+  },
+  {
+    name: 'truncated images file',
+    args: () => {
+      const file = join(fixture(), IDX_FILE_NAMES.trainImages);
+      truncateSync(file, 16 + 50 * 784 + 7);
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file, 'truncated'] };
+    },
+    code: 3,
+  },
+  {
+    name: 'label out of range',
+    args: () => {
+      const file = join(fixture(), IDX_FILE_NAMES.trainLabels);
+      const bytes = readFileSync(file);
+      bytes[8 + 42] = 12;
+      writeFileSync(file, bytes);
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file, '12', '42'] };
+    },
+    code: 3,
+  },
+  {
+    name: 'image/label count mismatch',
+    args: () => {
+      const file = join(fixture(), IDX_FILE_NAMES.testLabels);
+      writeFileSync(file, encodeIdxLabels(new Uint8Array(19).map((_, i) => i % 10)));
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file, '19', '20'] };
+    },
+    code: 3,
+  },
+  {
+    name: 'corrupt .gz file',
+    args: () => {
+      const file = join(fixture({ gzip: true }), `${IDX_FILE_NAMES.trainImages}.gz`);
+      const bytes = readFileSync(file);
+      // keep the gzip header, garble the deflate stream
+      for (let i = 12; i < bytes.length; i++) bytes[i] ^= 0x5a;
+      writeFileSync(file, bytes);
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file] };
+    },
+    code: 3,
+  },
+  {
+    name: 'truncated .gz file',
+    args: () => {
+      const file = join(fixture({ gzip: true }), `${IDX_FILE_NAMES.testLabels}.gz`);
+      truncateSync(file, 15);
+      return { args: ['--data', dirname(file), '--iters', '1'], mentions: [file] };
+    },
+    code: 3,
+  },
+  {
+    name: 'gradcheck on a missing folder',
+    args: () => {
+      const dir = join(root, 'nonexistent-gradcheck');
+      return { args: ['gradcheck', '--data', dir], mentions: [dir] };
+    },
+    code: 3,
+  },
+];
+
+const HINT = /^Run 'bp-train( gradcheck)? --help' for the options\.$/;
+const SUGGESTION = /^\(Did you mean --[\w-]+\?\)$/;
+
+describe('bp-train bad invocations', () => {
+  it('has a table of at least 25 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases)('$name exits $code', async ({ args, code, mentions = [] }) => {
+    const built = typeof args === 'function' ? args() : { args, mentions: [] };
+    const run = await runCli(built.args);
+    const context = `bp-train ${built.args.join(' ')}\n--- stderr:\n${run.stderr}--- stdout:\n${run.stdout}`;
+
+    expect(run.code, context).toBe(code);
+    expect(run.signal, context).toBeNull();
+    expect(run.stdout, context).toBe('');
+
+    // no stack trace, no raw Error dump
+    expect(run.stderr, context).not.toMatch(/^\s+at\s/m);
+    expect(run.stderr, context).not.toMatch(/\b(?:[A-Z]\w*)?Error:/);
+    expect(run.stderr, context).not.toMatch(/node:internal|\.js:\d+/);
+
+    const lines = outputLines(run.stderr);
+    expect(lines[0], context).toMatch(/^bp-train: /);
+    if (code === 2) {
+      expect(lines[0], context).toMatch(/^bp-train: error: /);
+      // commander may add its spelling suggestion between the message and the hint
+      const rest = lines.slice(1).filter((line) => !SUGGESTION.test(line));
+      expect(rest, context).toHaveLength(1);
+      expect(rest[0], context).toMatch(HINT);
+    } else {
+      expect(lines[0], context).toMatch(/^bp-train: data error: /);
+      expect(lines.length, context).toBe(1);
+    }
+    for (const text of [...mentions, ...built.mentions]) {
+      expect(lines[0], context).toContain(text);
+    }
+  });
+});
