@@ -4,7 +4,10 @@
  *
  * NOTE: a typed-array view on wasm memory dies when the memory grows (its buffer is detached).
  * `WasmArena` therefore never keeps views: callers ask for fresh ones (`f32(ptr, len)` ...)
- * after any allocation, and fixed buffers are allocated once, up front.
+ * after any allocation, and fixed buffers are allocated once, up front. The module starts with
+ * 16 MB (`--initialMemory 256` in package.json; pages never touched cost no RSS), so that
+ * training never grows it: the first detached buffer of a process makes V8 check every
+ * typed-array access in JS for detachment from then on (slower JS, e.g. the js backend).
  */
 import { readFileSync } from 'node:fs';
 

@@ -73,10 +73,7 @@ export class EvalPool {
         train,
         test,
       };
-      const transfer = [train.images.buffer, train.labels.buffer, test.images.buffer, test.labels.buffer].filter(
-        (b): b is ArrayBuffer => b instanceof ArrayBuffer,
-      );
-      const worker = new Worker(WORKER_URL, { workerData: init, transferList: transfer });
+      const worker = new Worker(WORKER_URL, { workerData: init });
       worker.on('error', () => {}); // reported by the pending ask(); an idle worker's error waits for the next one
       this.workers.push(worker);
     }
@@ -111,6 +108,13 @@ export class EvalPool {
   }
 }
 
+function sharedView(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes.subarray(start, end);
+  const copy = new Uint8Array(new SharedArrayBuffer(end - start));
+  copy.set(bytes.subarray(start, end));
+  return copy;
+}
+
 /** Sends one request and waits for its reply; rejects when the worker fails or exits instead. */
 function ask(worker: Worker, request: CountRequest): Promise<{ train: number; test: number }> {
   return new Promise((resolve, reject) => {
@@ -135,14 +139,18 @@ function ask(worker: Worker, request: CountRequest): Promise<{ train: number; te
   });
 }
 
-/** Share k of a split for a worker: a view of shared memory, else a copy to transfer. */
+/**
+ * Share k of a split for a worker: views of the split when it sits in shared memory, else a
+ * copy in shared memory. NOTE: never a transferred ArrayBuffer: detaching one (a transfer)
+ * makes V8 check every typed-array access for detachment from then on, which slowed the js
+ * backend's training by a third.
+ */
 function shareOf(split: Split, shares: number, k: number): Split {
   const { start, end } = shareRange(split.count, shares, k);
   const pixels = split.rows * split.cols;
-  const shared = split.images.buffer instanceof SharedArrayBuffer;
   return {
-    images: shared ? split.images.subarray(start * pixels, end * pixels) : split.images.slice(start * pixels, end * pixels),
-    labels: split.labels.slice(start, end),
+    images: sharedView(split.images, start * pixels, end * pixels),
+    labels: sharedView(split.labels, start, end),
     count: end - start,
     rows: split.rows,
     cols: split.cols,
