@@ -41,6 +41,11 @@ export const weightInitStdOption: OptionDef = {
   defaultValue: 0.01,
   parse: finite(0, 10, true),
 };
+export const backendOption: OptionDef = {
+  flags: '--backend <name>',
+  description: "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing",
+  parse: oneOf(['wasm', 'js'] as const),
+};
 export const jsonOption: OptionDef = { flags: '--json', description: 'JSON lines on stdout (one object per event); text goes to stderr' };
 export const debugOption: OptionDef = { flags: '--debug', description: 'show the stack trace of an internal error' };
 
@@ -66,11 +71,7 @@ export const trainOptions: OptionDef[] = [
     parse: nonEmpty('a model file'),
   },
   { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: nonEmpty('a file name') },
-  {
-    flags: '--backend <name>',
-    description: "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing",
-    parse: oneOf(['wasm', 'js'] as const),
-  },
+  backendOption,
   { flags: '--threads <n>', description: 'threads measuring accuracy (default: all cores); no result depends on it', parse: integer(1, 256) },
   jsonOption,
   { flags: '--quiet', description: 'print only the summary' },
@@ -89,6 +90,7 @@ export const gradcheckOptions: OptionDef[] = [
     parse: finite(0, Infinity, true),
   },
   weightInitStdOption,
+  backendOption,
   jsonOption,
   debugOption,
 ];

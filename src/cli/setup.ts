@@ -9,7 +9,8 @@ import { PlainReporter } from '../report/plain.js';
 import type { Reporter } from '../report/reporter.js';
 import { processOutput } from '../report/reporter.js';
 import { TtyReporter } from '../report/tty.js';
-import { EXIT_CODES_HELP, HELP_HINT } from './errors.js';
+import { EXIT_CODES_HELP, HELP_HINT, UsageError } from './errors.js';
+import { setBackend, wasmUnavailableReason, type BackendName } from '../kernels/backend.js';
 
 export function configureCommand(command: Command, helpHint = HELP_HINT): Command {
   return command
@@ -30,4 +31,12 @@ export function makeReporter(opts: { json?: boolean; quiet?: boolean }): Reporte
     return new TtyReporter(processOutput);
   }
   return new PlainReporter(processOutput, opts.quiet === true);
+}
+
+/** Applies --backend (when given) for the whole process; 'wasm' without its module is a usage error. */
+export function selectBackend(name: BackendName | undefined): void {
+  if (name === undefined) return;
+  const reason = name === 'wasm' ? wasmUnavailableReason() : null;
+  if (reason !== null) throw new UsageError(`--backend wasm: ${reason}`);
+  setBackend(name);
 }

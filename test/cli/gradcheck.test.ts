@@ -30,15 +30,21 @@ describe('bp-train gradcheck', () => {
     }
   });
 
-  it('--dtype float32 passes with its default tolerance (1e-5)', async () => {
-    const run = await runCli(['gradcheck', '--dtype', 'float32', '--json']);
+  it.each(['js', 'wasm'])('--dtype float32 passes with its default tolerance (1e-5) on the %s backend', async (backend) => {
+    const run = await runCli(['gradcheck', '--dtype', 'float32', '--backend', backend, '--json']);
     expectExit(run, 0);
     const lines = jsonLines(run.stdout);
     expect(lines.map((l) => l.param)).toEqual(PARAMS);
     for (const line of lines) {
-      expect(line).toMatchObject({ tolerance: 1e-5, passed: true });
+      expect(line).toMatchObject({ tolerance: 1e-5, passed: true, backend, dtype: 'float32' });
       expect(line.meanAbsDiff as number).toBeLessThanOrEqual(1e-5);
     }
+  });
+
+  it('--backend js in float64 gives the book-sized differences (all <= 1e-8)', async () => {
+    const run = await runCli(['gradcheck', '--backend', 'js', '--json']);
+    expectExit(run, 0);
+    for (const line of jsonLines(run.stdout)) expect(line.meanAbsDiff as number).toBeLessThanOrEqual(1e-8);
   });
 
   it('--tolerance 1e-20 exits 1 and marks the params that fail it', async () => {
@@ -60,7 +66,7 @@ describe('bp-train gradcheck', () => {
     expect(run.stdout).not.toContain('\x1b');
     expect(run.stdout).not.toContain('\r');
     const lines = outputLines(run.stdout);
-    expect(lines[0]).toMatch(/^gradient check: 2 mnist images, hidden 5, float64, tolerance 1e-7/);
+    expect(lines[0]).toMatch(/^gradient check: 2 mnist images, hidden 5, float64, backend .*, tolerance 1e-7$/);
     expect(lines[1]).toMatch(/^param\s+mean \|diff\|\s+max \|diff\|\s+max rel err$/);
     const number = String.raw`\d\.\d{2}e[-+]\d+`;
     PARAMS.forEach((param, i) => {

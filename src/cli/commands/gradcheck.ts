@@ -10,7 +10,8 @@ import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
 import { addOptions, gradcheckOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
+import { configureCommand, selectBackend } from '../setup.js';
+import { kernels, type BackendName } from '../../kernels/backend.js';
 
 export interface GradcheckCliOptions {
   hidden: number;
@@ -20,6 +21,7 @@ export interface GradcheckCliOptions {
   dtype: 'float64' | 'float32';
   tolerance?: number;
   weightInitStd: number;
+  backend?: BackendName;
   json?: boolean;
   debug?: boolean;
 }
@@ -36,15 +38,16 @@ export function makeGradcheckCommand(run: (code: Promise<number>) => void): Comm
 
 export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  selectBackend(opts.backend);
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE[opts.dtype];
   const dataset = loadDataset(opts.data, { trainLimit: opts.samples, testLimit: 1 });
   const results = gradcheck(dataset.train, { ...opts });
   const ok = results.every((r) => r.meanAbsDiff <= tolerance);
   if (opts.json) {
-    for (const r of results) processOutput.out(JSON.stringify({ ...r, tolerance, passed: r.meanAbsDiff <= tolerance }));
+    for (const r of results) processOutput.out(JSON.stringify({ ...r, dtype: opts.dtype, backend: kernels().name, tolerance, passed: r.meanAbsDiff <= tolerance }));
   } else {
     processOutput.out(
-      `gradient check: ${dataset.train.count} ${dataset.source} images, hidden ${opts.hidden}, ${opts.dtype}, tolerance ${tolerance}`,
+      `gradient check: ${dataset.train.count} ${dataset.source} images, hidden ${opts.hidden}, ${opts.dtype}, backend ${backendNote(opts.dtype)}, tolerance ${tolerance}`,
     );
     processOutput.out(`param  ${'mean |diff|'.padStart(12)}  ${'max |diff|'.padStart(12)}  ${'max rel err'.padStart(12)}`);
     for (const r of results) processOutput.out(resultLine(r, tolerance));
@@ -57,4 +60,10 @@ function resultLine(r: GradcheckResult, tolerance: number): string {
   const mean = r.meanAbsDiff.toExponential(2).padStart(12);
   const line = `${r.param.padEnd(5)}  ${mean}  ${r.maxAbsDiff.toExponential(2).padStart(12)}  ${r.maxRelError.toExponential(2).padStart(12)}`;
   return r.meanAbsDiff <= tolerance ? line : chalk.red(line);
+}
+
+/** The wasm kernels are float32 only: they hand float64 work to the js reference kernels. */
+function backendNote(dtype: 'float64' | 'float32'): string {
+  const name = kernels().name;
+  return name === 'wasm' && dtype === 'float64' ? 'wasm (float64 runs on the js kernels)' : name;
 }

@@ -5,14 +5,14 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { loadDataset } from '../../data/sources.js';
-import { kernels, setBackend, wasmUnavailableReason, type BackendName } from '../../kernels/backend.js';
+import { kernels, type BackendName } from '../../kernels/backend.js';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
 import type { Reporter } from '../../report/reporter.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addOptions, trainOptions } from '../options.js';
-import { configureCommand, makeReporter } from '../setup.js';
+import { configureCommand, makeReporter, selectBackend } from '../setup.js';
 import { saveModel, type EpochRecord } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
@@ -64,8 +64,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     resumed = read.resumed;
     opts = { ...opts, ...read.fixed };
   }
-  if (opts.backend === 'wasm' && wasmUnavailableReason() !== null) throw new UsageError(`--backend wasm: ${wasmUnavailableReason()}`);
-  if (opts.backend !== undefined) setBackend(opts.backend);
+  selectBackend(opts.backend);
   const threads = opts.threads ?? availableParallelism();
   const reporter = makeReporter(opts);
   const loadStart = performance.now();
