@@ -6,7 +6,7 @@
 import type { Split } from '../data/dataset.js';
 import { BatchBuilder } from '../data/batches.js';
 import type { TwoLayerNet } from '../network/two-layer-net.js';
-import { EVAL_CHUNK } from './evaluate.js';
+import { EVAL_CHUNK } from './count-correct.js';
 
 export interface ClassResult {
   label: number;

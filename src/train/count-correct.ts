@@ -1,7 +1,7 @@
 /**
  * Counts the correctly classified images of a range of a split, with the active backend: the
  * fused net's byte kernel when the backend has one (kernels/fused.ts), else the layers
- * (TwoLayerNet.countCorrect on float chunks, as evaluate.ts does). The main thread and every
+ * (TwoLayerNet.countCorrect on float chunks of EVAL_CHUNK rows). The main thread and every
  * evaluation worker (eval-pool.ts) count their share of a split with one of these.
  *
  * Each image's prediction depends on that image and the weights only, never on which chunk or
@@ -12,9 +12,11 @@ import { BatchBuilder } from '../data/batches.js';
 import { fusedTwoLayerNet } from '../kernels/backend.js';
 import type { FusedTwoLayerNet } from '../kernels/fused.js';
 import type { TwoLayerNet } from '../network/two-layer-net.js';
-import { EVAL_CHUNK } from './evaluate.js';
 import { paramArrays } from './step.js';
 import type { Yielder } from './yielder.js';
+
+/** Rows per float chunk on the layer path: memory stays small, the event loop gets its turns. */
+export const EVAL_CHUNK = 1000;
 
 /** Images per fused call between two chances to yield (about 5 ms of work). */
 const FUSED_CHUNK = 5000;
