@@ -15,7 +15,7 @@ export interface EpochRecord {
 export interface ModelMeta {
   architecture: { inputSize: number; hiddenSize: number; outputSize: number };
   /** The training options; `iterations` is the target the run was asked to reach. */
-  training: { lr: number; batchSize: number; iterations: number; weightInitStd: number; seed: number };
+  training: { lr: number; batchSize: number; iterations: number; weightInitStd: number; seed: number; backend: 'js' | 'wasm' };
   data: { source: string; trainLimit: number | null; testLimit: number | null };
   /** Iterations done when the file was written. */
   iteration: number;
@@ -36,6 +36,7 @@ const int =
     Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined;
 const positive: Check<number> = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 const fraction: Check<number> = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined);
+const backendName: Check<'js' | 'wasm'> = (v) => (v === 'js' || v === 'wasm' ? v : undefined);
 const string: Check<string> = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
 const orNull =
   <T>(check: Check<T>): Check<T | null> =>
@@ -64,8 +65,8 @@ const CHECKS: { [K in keyof ModelMeta]: [key: string, check: Check<ModelMeta[K]>
   ],
   training: [
     'training',
-    object({ lr: positive, batchSize: int(1), iterations: int(1), weightInitStd: positive, seed: int(0, 4294967295) }),
-    '{lr, batchSize, iterations, weightInitStd, seed}',
+    object({ lr: positive, batchSize: int(1), iterations: int(1), weightInitStd: positive, seed: int(0, 4294967295), backend: backendName }),
+    "{lr, batchSize, iterations, weightInitStd, seed, backend ('js' or 'wasm')}",
   ],
   data: ['data', object({ source: string, trainLimit: orNull(int(1)), testLimit: orNull(int(1)) }), '{source, trainLimit, testLimit}'],
   iteration: ['iteration', int(0), 'a non-negative integer'],

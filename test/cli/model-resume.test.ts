@@ -97,3 +97,26 @@ describe('--resume refuses', () => {
     expect(run.stderr).toMatch(/missing.safetensors: no such model file/);
   });
 });
+
+describe('--resume keeps the backend of the run', () => {
+  // float32 sums round differently on js and wasm: a run resumed on another backend would
+  // not end with the same weights, so the file records its backend and --resume uses it.
+  const base = ['--train-limit', '1000', '--test-limit', '200', '--seed', '3', '--quiet'];
+
+  it('a js run stopped at 20 and resumed without --backend ends byte-identical to js run to 40', async () => {
+    const whole = join(dir, 'js-whole.safetensors');
+    const half = join(dir, 'js-half.safetensors');
+    expectExit(await runCli([...base, '--backend', 'js', '--iters', '40', '--save', whole]), 0);
+    expectExit(await runCli([...base, '--backend', 'js', '--iters', '20', '--save', half]), 0);
+    expectExit(await runCli(['--resume', half, '--save', half, '--iters', '40', '--quiet']), 0);
+    expect(weightBytes(half).equals(weightBytes(whole))).toBe(true);
+  });
+
+  it('an explicit --backend that contradicts the file: exit 2', async () => {
+    const half = join(dir, 'js-only.safetensors');
+    expectExit(await runCli([...base, '--backend', 'js', '--iters', '20', '--save', half]), 0);
+    const run = await runCli(['--resume', half, '--iters', '40', '--backend', 'wasm']);
+    expectExit(run, 2);
+    expect(run.stderr).toMatch(/--backend wasm contradicts the model file .*, which was trained with --backend js/);
+  });
+});

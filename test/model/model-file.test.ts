@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function sampleMeta(inputSize: number, hiddenSize: number, outputSize = 10): ModelMeta {
   return {
     architecture: { inputSize, hiddenSize, outputSize },
-    training: { lr: 0.1, batchSize: 100, iterations: 1000, weightInitStd: 0.01, seed: 7 },
+    training: { lr: 0.1, batchSize: 100, iterations: 1000, weightInitStd: 0.01, seed: 7, backend: 'js' },
     data: { source: 'mnist', trainLimit: 2000, testLimit: null },
     iteration: 600,
     accuracy: { iteration: 600, train: 0.91, test: 0.9 },

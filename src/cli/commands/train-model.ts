@@ -9,6 +9,7 @@ import { Random } from '../../data/random.js';
 import { loadModel, type EpochRecord, type ModelMeta } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
 import type { TrainConfig, TrainState } from '../../train/trainer.js';
+import { kernels } from '../../kernels/backend.js';
 import { UsageError } from '../errors.js';
 
 /** The options a model file fixes: they come from the file when resuming. */
@@ -18,6 +19,8 @@ export interface FixedOptions {
   batchSize: number;
   weightInitStd: number;
   seed: number;
+  /** The kernels: float32 results differ in their last bits between backends, so a resumed run keeps its own. */
+  backend?: 'js' | 'wasm';
   data: string;
   trainLimit?: number;
   testLimit?: number;
@@ -29,6 +32,7 @@ const FLAGS: Record<keyof FixedOptions, string> = {
   batchSize: '--batch-size',
   weightInitStd: '--weight-init-std',
   seed: '--seed',
+  backend: '--backend',
   data: '--data',
   trainLimit: '--train-limit',
   testLimit: '--test-limit',
@@ -52,6 +56,7 @@ export function readResume(file: string, opts: FixedOptions, explicit: (key: str
     batchSize: meta.training.batchSize,
     weightInitStd: meta.training.weightInitStd,
     seed: meta.training.seed,
+    backend: meta.training.backend,
     data: meta.data.source,
     trainLimit: meta.data.trainLimit ?? undefined,
     testLimit: meta.data.testLimit ?? undefined,
@@ -104,7 +109,14 @@ export function modelMeta(
   const last = history.at(-1);
   return {
     architecture: { inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols },
-    training: { lr: config.lr, batchSize: config.batchSize, iterations: config.iterations, weightInitStd: config.weightInitStd, seed: config.seed },
+    training: {
+      lr: config.lr,
+      batchSize: config.batchSize,
+      iterations: config.iterations,
+      weightInitStd: config.weightInitStd,
+      seed: config.seed,
+      backend: kernels().name === 'js' ? 'js' : 'wasm',
+    },
     data: { source: data.source, trainLimit: data.trainLimit ?? null, testLimit: data.testLimit ?? null },
     iteration: state.iteration,
     accuracy:
