@@ -17,14 +17,32 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export const EXIT_CODES_HELP = `Exit codes:
-  0    success
-  1    an accuracy or loss gate failed (--min-test-acc, --min-train-acc, --max-loss)
-  2    invalid usage: unknown option, bad value, conflicting options
-  3    data error: missing, unreadable or malformed dataset or model file
-  4    training diverged: the loss became NaN or infinite
-  70   internal error (a bug: run with --debug for the stack)
-  130  interrupted by SIGINT (Ctrl-C)`;
+const EXIT_MEANINGS: Record<number, string> = {
+  [EXIT.ok]: 'success',
+  [EXIT.gateFailed]: 'an accuracy or loss gate failed (--min-test-acc, --min-train-acc, --max-loss)',
+  [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options',
+  [EXIT.data]: 'data error: missing, unreadable or malformed dataset or model file',
+  [EXIT.diverged]: 'training diverged: the loss became NaN, infinite, or above 103.3 (149 ln 2)',
+  [EXIT.internal]: 'internal error (a bug: run with --debug for the stack)',
+  [EXIT.interrupted]: 'interrupted by SIGINT (Ctrl-C)',
+};
+
+/** Per command: the codes it can exit with, with a meaning of its own where it differs. */
+const COMMAND_EXIT_CODES: Record<string, Partial<Record<number, string>>> = {
+  train: { ...EXIT_MEANINGS },
+  gradcheck: { ...EXIT_MEANINGS, [EXIT.gateFailed]: 'a mean difference is above --tolerance', [EXIT.diverged]: undefined },
+  eval: { ...EXIT_MEANINGS, [EXIT.gateFailed]: undefined, [EXIT.diverged]: undefined },
+  predict: { ...EXIT_MEANINGS, [EXIT.gateFailed]: undefined, [EXIT.diverged]: undefined, [EXIT.data]: 'a model or image file is missing or malformed' },
+};
+
+/** The "Exit codes:" block of a command's --help ('bp-train' itself trains). */
+export function exitCodesHelp(command: string): string {
+  const codes = COMMAND_EXIT_CODES[command === 'bp-train' ? 'train' : command] ?? EXIT_MEANINGS;
+  const lines = Object.entries(codes)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);
+  return ['Exit codes:', ...lines].join('\n');
+}
 
 export const HELP_HINT = "Run 'bp-train --help' for the options.";
 

@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Train a neural network on MNIST with backpropagation written from scratch.\nWith no command, trains.')
     .version(version, '-V, --version')
     .enablePositionalOptions()
+    .helpCommand(true) // commander adds `help [command]` only to programs without an action of their own
     .addCommand(makeTrainCommand(run))
     .addCommand(makeGradcheckCommand(run))
     .addCommand(makeEvalCommand(run))

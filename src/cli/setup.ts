@@ -9,17 +9,20 @@ import { PlainReporter } from '../report/plain.js';
 import type { Reporter } from '../report/reporter.js';
 import { processOutput } from '../report/reporter.js';
 import { TtyReporter } from '../report/tty.js';
-import { EXIT_CODES_HELP, HELP_HINT, UsageError } from './errors.js';
+import { exitCodesHelp, HELP_HINT, UsageError } from './errors.js';
 import { setBackend, wasmUnavailableReason, type BackendName } from '../kernels/backend.js';
 
-export function configureCommand(command: Command, helpHint = HELP_HINT): Command {
+/** Call after naming the command: the hint and the exit codes depend on it. */
+export function configureCommand(command: Command): Command {
+  const name = command.name();
+  const helpHint = name === 'bp-train' || name === 'train' ? HELP_HINT : `Run 'bp-train ${name} --help' for the options.`;
   return command
     .exitOverride()
     .allowExcessArguments(false)
     // one line: commander's "(Did you mean --hidden?)" joins the error line
     .configureOutput({ outputError: (text, write) => write(`bp-train: ${text.replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')}`) })
     .showHelpAfterError(helpHint)
-    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+    .addHelpText('after', `\n${exitCodesHelp(name)}`);
 }
 
 export function makeReporter(opts: { json?: boolean; quiet?: boolean }): Reporter {

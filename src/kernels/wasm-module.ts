@@ -49,6 +49,8 @@ export interface SimdExports {
 export const WASM_URL = new URL('../../build/simd.wasm', import.meta.url);
 
 const PAGE = 65536;
+/** Addresses are passed to wasm as signed 32-bit integers: stay below 2 GiB. */
+export const MAX_ARENA_BYTES = 2 ** 31 - 2 ** 16;
 
 /** Linear memory handed out from the module's heap base upwards, 16-byte aligned, never freed. */
 export class WasmArena {
@@ -58,9 +60,12 @@ export class WasmArena {
     this.top = align(exports.heapBase());
   }
 
-  /** Reserves `bytes` and returns the address; grows the memory (killing old views) if needed. */
+  /** Reserves `bytes` and returns the address (throws RangeError past MAX_ARENA_BYTES); grows the memory (killing old views) if needed. */
   alloc(bytes: number): number {
     const ptr = this.top;
+    if (ptr + bytes > MAX_ARENA_BYTES) {
+      throw new RangeError(`wasm memory: ${ptr + bytes} bytes needed, more than the ${MAX_ARENA_BYTES} a 32-bit arena can address here`);
+    }
     this.top = align(ptr + bytes);
     const memory = this.exports.memory;
     if (this.top > memory.buffer.byteLength) memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / PAGE));

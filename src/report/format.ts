@@ -39,23 +39,38 @@ export function epochLine(e: EpochEvent, totalEpochs: number): string {
   );
 }
 
-export function gateLine(g: Gate): string {
-  const cmp = g.option === '--max-loss' ? 'above' : 'below';
-  return g.passed
-    ? `gate ${g.option} ${g.bar}: passed (${acc(g.value)})`
-    : `gate ${g.option} ${g.bar}: FAILED: final ${g.option === '--max-loss' ? 'loss' : g.option === '--min-test-acc' ? 'test accuracy' : 'train accuracy'} ${acc(g.value)} is ${cmp} the bar ${g.bar}`;
+/** A loss for people: 4 decimals, or 4 significant digits once it is large (a diverging run). */
+export function lossText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) < 1000 ? x.toFixed(4) : x.toPrecision(4);
 }
 
+const GATE_SUBJECT = { '--min-test-acc': 'test accuracy', '--min-train-acc': 'train accuracy', '--max-loss': 'loss' } as const;
+
+/** "gate --min-test-acc 0.99: FAILED: final test accuracy 0.8843 is below the bar 0.99" */
+export function gateLine(g: Gate): string {
+  const value = g.option === '--max-loss' ? lossText(g.value) : acc(g.value);
+  if (g.passed) return `gate ${g.option} ${g.bar}: passed (${value})`;
+  const cmp = g.option === '--max-loss' ? 'above' : 'below';
+  return `gate ${g.option} ${g.bar}: FAILED: final ${GATE_SUBJECT[g.option]} ${value} is ${cmp} the bar ${g.bar}`;
+}
+
+/** The summary for people. Failed gates are not repeated here: the command prints them on stderr. */
 export function summaryLines(s: Summary): string[] {
+  const finished = s.status === 'ok' || s.status === 'gate-failed';
+  const measured = s.epochs > 0;
+  const accuracy = !measured
+    ? 'no accuracy measured yet'
+    : finished
+      ? `test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}`
+      : `last measured test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}`;
   const lines = [
-    `${chalk.bold(s.status === 'ok' || s.status === 'gate-failed' ? 'done' : s.status)}: ${thousands(s.iterations)} iterations, ` +
-      `${s.status === 'ok' || s.status === 'gate-failed' ? '' : 'last measured '}test accuracy ${chalk.green.bold(acc(s.testAcc))} ` +
-      `(best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}, loss ${acc(s.loss)}`,
+    `${chalk.bold(finished ? 'done' : s.status)}: ${thousands(s.iterations)} iteration${s.iterations === 1 ? '' : 's'} completed, ${accuracy}, loss ${lossText(s.loss)}`,
     chalk.dim(
       `wall ${seconds(s.wallMs)} (training ${seconds(s.trainMs)}, evaluation ${seconds(s.evalMs)}, loading ${seconds(s.loadMs)}), ` +
         `${thousands(s.examplesPerSec)} examples/s, peak memory ${s.peakRssMb} MB, backend ${s.backend}`,
     ),
   ];
-  for (const g of s.gates) lines.push(g.passed ? chalk.green(gateLine(g)) : chalk.red(gateLine(g)));
+  for (const g of s.gates) if (g.passed) lines.push(chalk.green(gateLine(g)));
   return lines;
 }

@@ -61,7 +61,22 @@ export function evalChart(confusion: readonly number[][], wrong: readonly Miscla
     layer: [
       {
         mark: 'rect',
-        encoding: { color: { field: 'count', type: 'quantitative', scale: { type: 'symlog', scheme: 'blues' }, legend: { title: 'examples' } } },
+        encoding: {
+          color: {
+            field: 'count',
+            type: 'quantitative',
+            scale: { type: 'symlog', scheme: 'blues' },
+            legend: {
+              title: 'examples (log scale)',
+              values: legendValues(maxCount),
+              format: ',d',
+              direction: 'horizontal',
+              orient: 'bottom',
+              gradientLength: 240,
+              labelOverlap: false,
+            },
+          },
+        },
       },
       {
         mark: { type: 'text', fontSize: 10 },
@@ -98,6 +113,18 @@ export function evalChart(confusion: readonly number[][], wrong: readonly Miscla
     hconcat: [heatmap, grid],
     config: { view: { stroke: null } },
   } as TopLevelSpec;
+}
+
+/**
+ * Labels of the heatmap's colour legend: 0 and the powers of ten up to the largest count.
+ * On the symlog scale these are evenly spaced; vega's own ticks (0, 200, 400, ... 1,000) bunch
+ * up at the dark end, where their labels overlap.
+ */
+export function legendValues(maxCount: number): number[] {
+  const values = [0];
+  for (let v = 10; v <= maxCount; v *= 10) values.push(v);
+  if (values.length === 1) values.push(maxCount);
+  return values;
 }
 
 /** Compiles a Vega-Lite spec and renders it to SVG text, headless. */

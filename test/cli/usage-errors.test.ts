@@ -69,8 +69,9 @@ const cases: Case[] = [
   { name: '--iters with --epochs', args: ['--iters', '10', '--epochs', '2'], code: 2, mentions: ['--iters', '--epochs'] },
   { name: 'unknown option', args: ['--bogus'], code: 2, mentions: ["'--bogus'"] },
   { name: 'unknown option in --json mode', args: ['--json', '--hiden', '5'], code: 2, mentions: ["'--hiden'"] },
-  { name: 'extra argument', args: ['extra'], code: 2, mentions: ['argument'] },
-  { name: 'extra argument after train', args: ['train', 'extra'], code: 2, mentions: ['argument'] },
+  { name: 'unknown command', args: ['extra'], code: 2, mentions: ["unknown command 'extra'", 'gradcheck'] },
+  { name: 'extra argument after train', args: ['train', 'extra'], code: 2, mentions: ["unexpected argument 'extra'"] },
+  { name: '--batch-size x --hidden too large', args: ['--hidden', '4096', '--batch-size', '60000', '--iters', '1'], code: 2, mentions: ['--batch-size 60000', '--hidden 4096', '67,108,864'] },
   {
     name: '--batch-size larger than --train-limit',
     args: () => ({ args: ['--data', fixture(), '--train-limit', '50', '--batch-size', '60', '--iters', '1'], mentions: [] }),
@@ -115,6 +116,7 @@ const cases: Case[] = [
     code: 3,
   },
   { name: '--data /nonexistent', args: ['--data', '/nonexistent', '--iters', '1'], code: 3, mentions: ['/nonexistent'] },
+  { name: '--data mnistlite (a typo)', args: ['--data', 'mnistlite', '--iters', '1'], code: 3, mentions: ['mnistlite: no such directory (built-in sources: mnist, mnist-lite)'] },
   {
     name: '--data a file, not a folder',
     args: () => {

@@ -32,7 +32,7 @@ export interface EvalCliOptions {
 export function makeEvalCommand(run: (code: Promise<number>) => void): Command {
   const command = new Command('eval').description('test a saved model: accuracy, per-class accuracy, confusion matrix');
   addOptions(command, evalOptions);
-  configureCommand(command, "Run 'bp-train eval --help' for the options.");
+  configureCommand(command);
   command.action((opts: EvalCliOptions) => run(evalCommand(opts)));
   return command;
 }

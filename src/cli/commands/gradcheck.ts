@@ -31,7 +31,7 @@ export const DEFAULT_TOLERANCE = { float64: 1e-7, float32: 1e-5 } as const;
 export function makeGradcheckCommand(run: (code: Promise<number>) => void): Command {
   const command = new Command('gradcheck').description('compare backprop gradients with numerical ones (central differences, h = 1e-4)');
   addOptions(command, gradcheckOptions);
-  configureCommand(command, "Run 'bp-train gradcheck --help' for the options.");
+  configureCommand(command);
   command.action((opts: GradcheckCliOptions) => run(gradcheckCommand(opts)));
   return command;
 }

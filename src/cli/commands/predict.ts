@@ -26,7 +26,7 @@ export interface PredictCliOptions {
 export function makePredictCommand(run: (code: Promise<number>) => void): Command {
   const command = new Command('predict').description('classify PNG images of handwritten digits with a saved model').argument('<image...>', 'PNG files');
   addOptions(command, predictOptions);
-  configureCommand(command, "Run 'bp-train predict --help' for the options.");
+  configureCommand(command);
   command.action((images: string[], opts: PredictCliOptions) => run(predictCommand(images, opts)));
   return command;
 }

@@ -10,6 +10,7 @@ import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, ty
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
 import type { Reporter } from '../../report/reporter.js';
+import { gateLine, lossText, thousands } from '../../report/format.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addOptions, trainOptions } from '../options.js';
 import { configureCommand, makeReporter, selectBackend } from '../setup.js';
@@ -17,6 +18,9 @@ import { saveModel, type EpochRecord } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
 import { checkInputSize, epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
+
+/** Batch size x hidden units at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
+export const MAX_BATCH_ACTIVATIONS = 2 ** 26;
 
 export interface TrainCliOptions {
   hidden: number;
@@ -47,8 +51,19 @@ export interface TrainCliOptions {
 export function makeTrainCommand(run: (code: Promise<number>) => void, name = 'train'): Command {
   const command = new Command(name).description('train a TwoLayerNet on MNIST (the default command)');
   addOptions(command, trainOptions);
-  configureCommand(command);
-  command.action((opts: TrainCliOptions, cmd: Command) => run(trainCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli')));
+  configureCommand(command).allowExcessArguments(true); // stray words get our own message below
+  command.action((opts: TrainCliOptions, cmd: Command) => {
+    const stray = cmd.args[0];
+    if (stray !== undefined) {
+      const commands = cmd.commands.map((c) => c.name());
+      throw new UsageError(
+        commands.length > 0
+          ? `unknown command '${stray}' (commands: ${commands.join(', ')}; with none, bp-train trains)`
+          : `unexpected argument '${stray}' (${name} takes options only)`,
+      );
+    }
+    run(trainCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli'));
+  });
   return command;
 }
 
@@ -73,6 +88,12 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   if (opts.batchSize > dataset.train.count) {
     throw new UsageError(
       `--batch-size ${opts.batchSize} is larger than the ${dataset.train.count} training examples (allowed: 1 to ${dataset.train.count})`,
+    );
+  }
+  if (opts.batchSize * opts.hidden > MAX_BATCH_ACTIVATIONS) {
+    throw new UsageError(
+      `--batch-size ${opts.batchSize} with --hidden ${opts.hidden} makes ${thousands(opts.batchSize * opts.hidden)} hidden activations per batch ` +
+        `(allowed: batch size x hidden <= ${thousands(MAX_BATCH_ACTIVATIONS)}); lower one of them`,
     );
   }
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
@@ -134,7 +155,7 @@ function finish(
 ): number {
   if (diverged) {
     reporter.note(
-      `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${diverged.loss.toPrecision(4)}, ` +
+      `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${lossText(diverged.loss)}, ` +
         `effectively infinite (above ${DIVERGED_LOSS.toFixed(1)}, where float32 probabilities underflow to 0); try a lower --lr`,
     );
     return EXIT.diverged;
@@ -144,8 +165,6 @@ function finish(
     return EXIT.interrupted;
   }
   const failed = gates.filter((g) => !g.passed);
-  for (const g of failed) {
-    reporter.note(`bp-train: gate failed: ${g.option} ${g.bar}: final value ${g.value} is ${g.option === '--max-loss' ? 'above' : 'below'} the bar`);
-  }
+  for (const g of failed) reporter.note(`bp-train: ${gateLine(g)}`);
   return failed.length > 0 ? EXIT.gateFailed : EXIT.ok;
 }
