@@ -85,6 +85,10 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   const loadStart = performance.now();
   const dataset = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
   const loadMs = performance.now() - loadStart;
+  for (const [flag, limit, split] of [['--train-limit', opts.trainLimit, dataset.train], ['--test-limit', opts.testLimit, dataset.test]] as const) {
+    if (limit !== undefined && limit > split.count) reporter.note(`bp-train: note: ${flag} ${limit} is more than the ${thousands(split.count)} examples there are: using all of them`);
+  }
+  if (resumed && opts.save === undefined) reporter.note('bp-train: note: resuming without --save: the continued run will not be saved');
   if (opts.batchSize > dataset.train.count) {
     throw new UsageError(
       `--batch-size ${opts.batchSize} is larger than the ${dataset.train.count} training examples (allowed: 1 to ${dataset.train.count})`,
@@ -134,6 +138,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     }
     if (opts.plot !== undefined && history.length > 0) {
       await writeChart(opts.plot, trainingChart(history, `bp-train: TwoLayerNet ${dataset.train.rows * dataset.train.cols}-${config.hidden}-10 on ${dataset.source}`));
+      if (!opts.quiet) reporter.note(`bp-train: chart written to ${opts.plot}`);
     }
     const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
     const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, threads, loadMs, startIteration });
