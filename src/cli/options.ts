@@ -2,7 +2,7 @@
  * Every command-line option as data: flags, description, default and parser in one list.
  * The same list builds --help and the README's options table, so they never drift apart.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { finite, integer, nonEmpty, oneOf, type Parser } from './parsers.js';
 
 export interface OptionDef {
@@ -16,6 +16,13 @@ export interface OptionDef {
 }
 
 const MAX_ITERS = 100_000_000;
+
+/** --plot FILE (train and eval): the chart is an SVG, so the name must say so. */
+const svgFile: Parser<string> = (value) => {
+  const name = nonEmpty('a file name')(value);
+  if (!/\.svg$/i.test(name)) throw new InvalidArgumentError('Expected a file name ending in .svg.');
+  return name;
+};
 
 export const dataOption: OptionDef = {
   flags: '--data <source>',
@@ -70,7 +77,7 @@ export const trainOptions: OptionDef[] = [
     description: 'continue the run saved in FILE (its architecture, options and data) up to --iters/--epochs',
     parse: nonEmpty('a model file'),
   },
-  { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: nonEmpty('a file name') },
+  { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: svgFile },
   backendOption,
   { flags: '--threads <n>', description: 'threads measuring accuracy (default: all cores); no result depends on it', parse: integer(1, 256) },
   jsonOption,
@@ -101,7 +108,7 @@ export const evalOptions: OptionDef[] = [
   modelOption,
   { flags: '--data <source>', description: "test data: 'mnist', 'mnist-lite' or a folder of IDX files (default: the model's own)", parse: nonEmpty('a dataset name or folder') },
   { flags: '--test-limit <n>', description: "use only the first N test examples (default: the model's own limit)", parse: integer(1, 100_000_000) },
-  { flags: '--plot <file.svg>', description: 'draw the confusion matrix and misclassified digits as an SVG in FILE', parse: nonEmpty('a file name') },
+  { flags: '--plot <file.svg>', description: 'draw the confusion matrix and misclassified digits as an SVG in FILE', parse: svgFile },
   { flags: '--json', description: 'one JSON object on stdout: accuracy, per-class results, confusion matrix, first misclassified' },
   debugOption,
 ];

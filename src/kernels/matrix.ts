@@ -20,13 +20,16 @@ export class Matrix {
     }
   }
 
+  /** @throws RangeError for a dtype other than 'float32' or 'float64' (checked at run time, for callers in plain JS). */
   static zeros(rows: number, cols: number, dtype: DType = 'float32'): Matrix {
+    assertDType(dtype);
     const n = rows * cols;
     return new Matrix(rows, cols, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
   }
 
   /** From nested arrays, one inner array per row: `Matrix.fromArray([[1, 2], [3, 4]])`. */
   static fromArray(values: number[][], dtype: DType = 'float32'): Matrix {
+    assertDType(dtype);
     const rows = values.length;
     const cols = rows === 0 ? 0 : values[0].length;
     const m = Matrix.zeros(rows, cols, dtype);
@@ -70,6 +73,14 @@ export class Matrix {
   /** The first `rows` rows, sharing storage (no copy). */
   topRows(rows: number): Matrix {
     return rows === this.rows ? this : new Matrix(rows, this.cols, this.data.subarray(0, rows * this.cols));
+  }
+}
+
+/** Throws a RangeError unless `dtype` is 'float32' or 'float64' (TypeScript cannot check callers in JS). */
+function assertDType(dtype: unknown): asserts dtype is DType {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    const shown = typeof dtype === 'string' ? `'${dtype}'` : String(dtype);
+    throw new RangeError(`dtype must be 'float32' or 'float64', got ${shown}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * accuracy); the digits are the first test digits that it classifies right in MNIST's own
  * framing, so a wrong answer here is the picture pipeline's fault.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -91,13 +91,47 @@ describe('bp-train predict', () => {
     expect(run.stderr).toMatch(/looks like dark ink on light paper: try --invert/);
   });
 
-  it('a file that is not a PNG: one line, exit 3, nothing on stdout', async () => {
+  it('a file that is not a PNG: one line, exit 3, the good image still printed', async () => {
     const text = join(dir, 'notes.png');
     writeFileSync(text, 'hello');
     const run = await runCli(['predict', '--model', model, digits.grey[0].file, text]);
     expectExit(run, 3);
-    expect(run.stdout).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^${digits.grey[0].file}: \\d  \\(`));
     expect(run.stderr.trim().split('\n')).toEqual([`bp-train: data error: ${text}: not a PNG image (it does not start with the PNG signature)`]);
+  });
+
+  it('truncated PNG, folder, missing file among good images: one clean line each on stderr, the good ones printed, exit 3', async () => {
+    const cut = join(dir, 'cut.png');
+    writeFileSync(cut, readFileSync(digits.grey[1].file).subarray(0, 100));
+    const folder = join(dir, 'folder.png');
+    mkdirSync(folder, { recursive: true });
+    const missing = join(dir, 'missing.png');
+    const good = [digits.grey[0].file, digits.grey[1].file];
+    const args = ['predict', '--model', model, good[0], cut, folder, good[1], missing];
+    const expectedErrors = [
+      `bp-train: data error: ${cut}: not a valid PNG (truncated or corrupt: the file ends in the middle of the IDAT chunk)`,
+      `bp-train: data error: ${folder}: is a directory, not a PNG image`,
+      `bp-train: data error: ${missing}: no such file`,
+    ];
+
+    const text = await runCli(args);
+    expectExit(text, 3);
+    expect(text.stdout.trim().split('\n').map((l) => l.split(':')[0])).toEqual(good);
+    expect(text.stderr.trim().split('\n')).toEqual(expectedErrors);
+
+    const json = await runCli([...args, '--json']);
+    expectExit(json, 3);
+    const predictions = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction);
+    expect(predictions.map((p) => p.file)).toEqual(good);
+    expect(json.stderr.trim().split('\n')).toEqual(expectedErrors);
+    expect(json.stderr).not.toMatch(/waitng|stream|EISDIR/);
+  });
+
+  it('only unreadable images: nothing on stdout, exit 3', async () => {
+    const run = await runCli(['predict', '--model', model, join(dir, 'missing.png')]);
+    expectExit(run, 3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe(`bp-train: data error: ${join(dir, 'missing.png')}: no such file`);
   });
 
   it('no image: exit 2', async () => {

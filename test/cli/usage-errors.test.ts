@@ -65,6 +65,8 @@ const cases: Case[] = [
   { name: 'negative --min-train-acc', args: ['--min-train-acc', '-0.1'], code: 2, mentions: ['--min-train-acc', "'-0.1'", '>= 0'] },
   { name: 'negative --max-loss', args: ['--max-loss', '-1'], code: 2, mentions: ['--max-loss', "'-1'", '>= 0'] },
   { name: 'empty --data', args: ['--data', ''], code: 2, mentions: ['--data', 'empty'] },
+  { name: '--plot not ending in .svg', args: ['--plot', 'chart.png', '--iters', '1'], code: 2, mentions: ['--plot', "'chart.png'", 'Expected a file name ending in .svg.'] },
+  { name: 'eval --plot not ending in .svg', args: ['eval', '--model', 'm.safetensors', '--plot', 'matrix'], code: 2, mentions: ['--plot', "'matrix'", 'Expected a file name ending in .svg.'] },
   // combinations, unknown options, arguments
   { name: '--iters with --epochs', args: ['--iters', '10', '--epochs', '2'], code: 2, mentions: ['--iters', '--epochs'] },
   { name: 'unknown option', args: ['--bogus'], code: 2, mentions: ["'--bogus'"] },
@@ -216,7 +218,7 @@ const cases: Case[] = [
   },
 ];
 
-const HINT = /^Run 'bp-train( gradcheck)? --help' for the options\.$/;
+const HINT = /^Run 'bp-train( gradcheck| eval)? --help' for the options\.$/;
 const SUGGESTION = /^\(Did you mean --[\w-]+\?\)$/;
 
 describe('bp-train bad invocations', () => {

@@ -2,9 +2,10 @@
  * MNIST framing of pictures: the ink's box scaled to 20 px on its longer side, its center of
  * mass at the center of the 28 x 28 field; PNG decoding of grey and colour files; refusals.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/data-error.js';
@@ -93,8 +94,83 @@ describe('readDigitPng', () => {
     expect(() => readDigitPng(text)).toThrow(/digit.png: not a PNG image/);
     const cut = join(dir, 'cut.png');
     writeFileSync(cut, readFileSync(join(dir, 'light.png')).subarray(0, 60));
-    expect(() => readDigitPng(cut)).toThrow(/cut.png: not a readable PNG image/);
-    expect(() => readDigitPng(join(dir, 'none.png'))).toThrow(/none.png: no such image file/);
+    expect(() => readDigitPng(cut)).toThrow(/cut.png: not a valid PNG \(truncated or corrupt: /);
+    expect(() => readDigitPng(join(dir, 'none.png'))).toThrow(`${join(dir, 'none.png')}: no such file`);
     expect(() => readDigitPng(writePng('blank.png', 8, 8, () => [9, 9, 9, 255]))).toThrow(/one flat colour/);
+  });
+
+  /** The DataError message of reading `bytes` as a PNG file. */
+  function messageOf(name: string, bytes: Uint8Array): string {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    try {
+      readDigitPng(file);
+    } catch (err) {
+      expect(err).toBeInstanceOf(DataError);
+      return (err as Error).message.replace(file, name);
+    }
+    throw new Error(`${name} was read without an error`);
+  }
+
+  /** CRC-32 of a chunk's type and data, bit by bit (node:zlib's crc32 needs Node 20.15). */
+  function crc32(bytes: Uint8Array): number {
+    let c = 0xffffffff;
+    for (const b of bytes) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  }
+
+  /** A PNG rebuilt from its chunks (length, type, data, CRC), each chunk passed through `edit` (null drops it). */
+  function rebuild(bytes: Buffer, edit: (type: string, data: Buffer) => [string, Buffer][] | null): Buffer {
+    const parts = [bytes.subarray(0, 8)];
+    for (let at = 8; at < bytes.length; ) {
+      const length = bytes.readUInt32BE(at);
+      const type = bytes.toString('latin1', at + 4, at + 8);
+      for (const [t, d] of edit(type, bytes.subarray(at + 8, at + 8 + length)) ?? []) {
+        const head = Buffer.alloc(8);
+        head.writeUInt32BE(d.length);
+        head.write(t, 4, 'latin1');
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), d])));
+        parts.push(head, d, crc);
+      }
+      at += 12 + length;
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('says a truncated or corrupt PNG is not valid, in one line and without pngjs\'s own words', () => {
+    const good = readFileSync(writePng('good.png', 50, 50, (x, y) => (bar(x, y) ? [255, 255, 255, 255] : [0, 0, 0, 255])));
+    const idat = good.indexOf('IDAT') - 4;
+    const iend = good.indexOf('IEND') - 4;
+    const flipped = Buffer.from(good);
+    flipped[idat + 12] ^= 0xff;
+    const cases: [string, Buffer, string][] = [
+      ['cut-header.png', good.subarray(0, 20), 'the file ends in the middle of the IHDR chunk'],
+      ['cut-data.png', good.subarray(0, idat + 20), 'the file ends in the middle of the IDAT chunk'],
+      ['cut-end.png', good.subarray(0, iend), 'the file ends before the IEND chunk'],
+      ['flipped.png', flipped, "the IDAT chunk's checksum does not match"],
+      ['junk.png', Buffer.concat([good, Buffer.from('junk')]), '4 bytes after the IEND chunk'],
+      ['no-header.png', rebuild(good, (t, d) => (t === 'IHDR' ? null : [[t, d]])), 'the header chunk (IHDR) is missing'],
+      ['depth-3.png', rebuild(good, (t, d) => [[t, t === 'IHDR' ? Buffer.concat([d.subarray(0, 8), Buffer.of(3), d.subarray(9)]) : d]]), 'invalid bit depth 3 for colour type 6'],
+      ['unknown-chunk.png', rebuild(good, (t, d) => (t === 'IDAT' ? [['ABCD', Buffer.alloc(2)], [t, d]] : [[t, d]])), "unknown critical chunk 'ABCD'"],
+      ['bad-filter.png', rebuild(good, (t, d) => [[t, t === 'IDAT' ? deflateSync(Buffer.alloc(50 * 201, 9)) : d]]), 'invalid row filter 9'],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      expect(messageOf(name, bytes), name).toBe(`${name}: not a valid PNG (truncated or corrupt: ${reason})`);
+    }
+    for (let n = 8; n < good.length; n += 7) {
+      const message = messageOf('cut.png', good.subarray(0, n));
+      expect(message).toMatch(/^cut\.png: not a valid PNG \(truncated or corrupt: [^()\n]+\)$/);
+      expect(message).not.toMatch(/waitng|stream|read request|Crc error|beggining/i);
+    }
+  });
+
+  it('says a directory is a directory', () => {
+    const folder = join(dir, 'folder.png');
+    mkdirSync(folder);
+    expect(() => readDigitPng(folder)).toThrow(new DataError(folder, 'is a directory, not a PNG image'));
   });
 });

@@ -207,11 +207,19 @@ describe('loadDataset(directory)', () => {
     const missing = join(tmp, 'nope');
     const err = dataErrorOf(() => loadDataset(missing));
     expect(err.file).toBe(missing);
-    expect(err.message).toBe(`${missing}: no such directory`);
+    expect(err.message).toBe(`${missing}: no such directory (built-in sources: mnist, mnist-lite)`);
 
     const file = join(tmp, 'plain-file');
     writeFileSync(file, 'x');
     expect(dataErrorOf(() => loadDataset(file)).message).toBe(`${file}: not a directory`);
+  });
+
+  it('names the built-in sources when the spec is neither one of them nor a path (a typo)', () => {
+    for (const typo of ['mnistlite', 'MNIST', 'mnist_lite']) {
+      const err = dataErrorOf(() => loadDataset(typo));
+      expect(err.file).toBe(typo);
+      expect(err.message).toBe(`${typo}: no such directory (built-in sources: mnist, mnist-lite)`);
+    }
   });
 
   it('reports a missing file by name, raw and .gz', () => {

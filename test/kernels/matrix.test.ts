@@ -1,6 +1,6 @@
 /** Tests for src/kernels/matrix.ts: construction, dtype, round trips, shape checks and views. */
 import { describe, expect, it } from 'vitest';
-import { Matrix, assertShape } from '../../src/kernels/matrix.js';
+import { Matrix, assertShape, type DType } from '../../src/kernels/matrix.js';
 
 describe('Matrix.fromArray / toArray', () => {
   it('round-trips float64 values exactly, including ones float32 cannot hold', () => {
@@ -77,6 +77,16 @@ describe('Matrix constructor', () => {
     expect(b.dtype).toBe('float64');
     expect(Array.from(a.data)).toEqual(new Array<number>(8).fill(0));
     expect(b.size).toBe(3);
+  });
+
+  it('zeros() and fromArray() reject any other dtype at run time (callers in plain JS)', () => {
+    const int8 = 'int8' as unknown as DType;
+    expect(() => Matrix.zeros(2, 2, int8)).toThrow(RangeError);
+    expect(() => Matrix.zeros(2, 2, int8)).toThrow("dtype must be 'float32' or 'float64', got 'int8'");
+    expect(() => Matrix.fromArray([[1, 2]], int8)).toThrow(RangeError);
+    expect(() => Matrix.fromArray([[1, 2]], int8)).toThrow("dtype must be 'float32' or 'float64', got 'int8'");
+    expect(() => Matrix.fromArray([], 'Float32' as unknown as DType)).toThrow("got 'Float32'");
+    expect(() => Matrix.zeros(1, 1, null as unknown as DType)).toThrow('got null');
   });
 });
 

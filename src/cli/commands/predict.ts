@@ -1,18 +1,19 @@
 /**
  * `bp-train predict --model FILE IMAGE...`: classify PNG pictures of digits. Each is framed
  * as MNIST frames its digits (data/png-digit.ts); prints the class and the top-3
- * probabilities, or one JSON object per image with --json. Every image is read before
- * anything is printed: one unreadable file is one line on stderr and exit 3.
+ * probabilities, or one JSON object per image with --json (one line per readable image).
+ * An image that cannot be read (missing, a directory, not a PNG, truncated or corrupt) is one
+ * line on stderr; the others are still classified and printed, and the exit code is 3 at the end.
  */
 import { Command } from 'commander';
 import chalk from 'chalk';
-import { readDigitPng, FIELD } from '../../data/png-digit.js';
+import { readDigitPng, FIELD, type DigitImage } from '../../data/png-digit.js';
 import { DataError } from '../../data/data-error.js';
 import { Matrix } from '../../kernels/matrix.js';
 import { loadModel } from '../../model/model-file.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
-import { EXIT } from '../errors.js';
+import { EXIT, reportError } from '../errors.js';
 import { addOptions, predictOptions } from '../options.js';
 import { configureCommand } from '../setup.js';
 
@@ -24,7 +25,12 @@ export interface PredictCliOptions {
 }
 
 export function makePredictCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('predict').description('classify PNG images of handwritten digits with a saved model').argument('<image...>', 'PNG files');
+  const command = new Command('predict')
+    .description(
+      'classify PNG images of handwritten digits with a saved model\n' +
+        'An unreadable image is one line on stderr; the others are still printed, then the exit code is 3.',
+    )
+    .argument('<image...>', 'PNG files');
   addOptions(command, predictOptions);
   configureCommand(command);
   command.action((images: string[], opts: PredictCliOptions) => run(predictCommand(images, opts)));
@@ -43,7 +49,18 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
   if (meta.architecture.inputSize !== FIELD * FIELD) {
     throw new DataError(opts.model, `the model takes ${meta.architecture.inputSize} inputs, not 28 x 28 pictures`);
   }
-  const digits = images.map((file) => ({ file, ...readDigitPng(file, opts.invert === true) }));
+  const digits: ({ file: string } & DigitImage)[] = [];
+  let failed = 0;
+  for (const file of images) {
+    try {
+      digits.push({ file, ...readDigitPng(file, opts.invert === true) });
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      reportError(err, opts.debug === true, processOutput.err);
+      failed++;
+    }
+  }
+  if (digits.length === 0) return EXIT.data;
   const x = Matrix.zeros(digits.length, FIELD * FIELD);
   digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
   const scores = net.predict(x);
@@ -58,7 +75,7 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
     else processOutput.out(`${d.file}: ${chalk.bold.green(String(top[0].class))}  (${top.map((t) => `${t.class} ${t.probability.toFixed(3)}`).join(', ')})`);
     if (!opts.invert && d.borderInk > 0.5) processOutput.err(`bp-train: ${d.file} looks like dark ink on light paper: try --invert`);
   });
-  return EXIT.ok;
+  return failed > 0 ? EXIT.data : EXIT.ok;
 }
 
 /** NOTE: the row max is subtracted before exp, so large scores do not overflow. */
