@@ -1,15 +1,36 @@
 #!/usr/bin/env node
-// `npm run bench [-- --runs N] [-- bp-train options]`: runs the book's protocol (default
-// options: full MNIST, hidden 50, lr 0.1, batch 100, 10,000 iterations, 17 measurements) as
-// separate processes with --json, one after the other, and prints each run and the median.
+// `npm run bench [-- --runs N] [-- --peer numpy] [-- bp-train options]`: runs the book's protocol
+// (default options: full MNIST, hidden 50, lr 0.1, batch 100, 10,000 iterations, 17
+// measurements) as separate processes with --json, one after the other, and prints each run and
+// the median.
 //
 // Times come from the run's own summary (wallMs is measured from process start, so it includes
 // Node's start-up and the data loading); "exit" is the parent's clock from spawn to exit.
-// Any option other than --runs goes to bp-train unchanged, e.g. `npm run bench -- --backend js`.
+// Any option other than --runs and --peer goes to bp-train unchanged, e.g.
+// `npm run bench -- --backend js`.
 // Measure with this, not with timed tests: other processes on the machine move the numbers.
+//
+// --peer numpy: each of the N runs is bp-train and then the book's NumPy program
+// (scripts/peers/numpy_book.py, float64, OpenBLAS) back to back, so both see the same machine
+// load. Each is measured from outside with `/usr/bin/time -f '%e %M %U %S'` (wall s and peak
+// RSS of the process: "ext s" and "ext MB"), next to its own figures (wall, train, eval, load,
+// RSS). "other s" is the CPU time that the rest of the machine used meanwhile (busy time from
+// /proc/stat, steal included, less the program's own user + system time): near 0 for an
+// undisturbed run. The NumPy program's two OpenBLAS threads wait for each other, so a few
+// seconds of other load can multiply its time; compare runs whose "other s" is small.
+// Without /usr/bin/time (Debian: `apt-get install -y time`) "ext s" is the parent's clock, the
+// peak RSS is the programs' own (getrusage) and "other s" is not measured. Prints one table per
+// program with its median, then the ratio of the medians, numpy / bp-train (above 1: bp-train
+// is faster).
+// The peer runs as `python3` (or $BENCH_PYTHON) without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE,
+// which, where set, pin OpenBLAS to an older kernel and slow it; nothing else changes in its
+// environment. --iters and --seed are passed to it too; other bp-train options are not (it
+// always runs the book's network: hidden 50, lr 0.1, batch 100, full MNIST).
+// BENCH_TIME=none skips /usr/bin/time (BENCH_TIME=PATH uses another GNU time).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
@@ -23,6 +44,17 @@ if (runsAt >= 0) {
   }
   args.splice(runsAt, 2);
 }
+let peer;
+const peerAt = args.findIndex((a) => a === '--peer' || a.startsWith('--peer='));
+if (peerAt >= 0) {
+  const inline = args[peerAt].startsWith('--peer=');
+  peer = inline ? args[peerAt].slice('--peer='.length) : args[peerAt + 1];
+  if (peer !== 'numpy') {
+    console.error(`bench: --peer knows only 'numpy', got '${peer ?? ''}'`);
+    process.exit(2);
+  }
+  args.splice(peerAt, inline ? 1 : 2);
+}
 
 const bin = fileURLToPath(new URL('../bin/bp-train.js', import.meta.url));
 const cpu = (() => {
@@ -34,57 +66,72 @@ const cpu = (() => {
 })();
 console.log(`machine: ${cpu}, ${os.availableParallelism()} cores, node ${process.version}, ${os.platform()} ${os.arch()}`);
 console.log(`command: node bin/bp-train.js --json ${args.join(' ')}`.trimEnd());
-console.log();
 
+// GNU time's output: elapsed s, peak RSS KiB, user s, system s (of the measured process).
+const TIME_FORMAT = '%e %M %U %S';
 const columns = ['run', 'wall s', 'exit s', 'train s', 'eval s', 'load s', 'RSS MB', 'train acc', 'test acc', 'backend', 'threads'];
-const rows = [];
-const summaries = [];
-for (let run = 1; run <= runs; run++) {
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [bin, '--json', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const exitS = Number(process.hrtime.bigint() - started) / 1e9;
-  const summary = child.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line))
-    .find((event) => event.event === 'summary');
-  if (child.status !== 0 || summary === undefined) {
-    console.error(`bench: run ${run} failed (exit code ${child.status})\n${child.stderr}`);
-    process.exit(1);
-  }
-  summaries.push({ ...summary, exitS });
-  rows.push(row(String(run), summary, exitS));
-  printTable([rows[rows.length - 1]], run === 1);
-}
-
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const pick = (key) => median(summaries.map((s) => s[key]));
-const last = summaries[summaries.length - 1];
-console.log('-'.repeat(100));
-printTable(
-  [
-    row(
-      'median',
-      {
-        wallMs: pick('wallMs'),
-        trainMs: pick('trainMs'),
-        evalMs: pick('evalMs'),
-        loadMs: pick('loadMs'),
-        peakRssMb: pick('peakRssMb'),
-        trainAcc: pick('trainAcc'),
-        testAcc: pick('testAcc'),
-        backend: last.backend,
-        threads: last.threads,
-      },
-      pick('exitS'),
-    ),
-  ],
-  false,
-);
+
+if (peer === 'numpy') {
+  comparePeer();
+} else {
+  console.log();
+  benchAlone();
+}
+
+function benchAlone() {
+  const rows = [];
+  const summaries = [];
+  for (let run = 1; run <= runs; run++) {
+    const started = process.hrtime.bigint();
+    const child = spawnSync(process.execPath, [bin, '--json', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const exitS = Number(process.hrtime.bigint() - started) / 1e9;
+    const summary = findSummary(child.stdout);
+    if (child.status !== 0 || summary === undefined) {
+      console.error(`bench: run ${run} failed (exit code ${child.status})\n${child.stderr}`);
+      process.exit(1);
+    }
+    summaries.push({ ...summary, exitS });
+    rows.push(row(String(run), summary, exitS));
+    printTable([rows[rows.length - 1]], run === 1);
+  }
+
+  const pick = (key) => median(summaries.map((s) => s[key]));
+  const last = summaries[summaries.length - 1];
+  console.log('-'.repeat(100));
+  printTable(
+    [
+      row(
+        'median',
+        {
+          wallMs: pick('wallMs'),
+          trainMs: pick('trainMs'),
+          evalMs: pick('evalMs'),
+          loadMs: pick('loadMs'),
+          peakRssMb: pick('peakRssMb'),
+          trainAcc: pick('trainAcc'),
+          testAcc: pick('testAcc'),
+          backend: last.backend,
+          threads: last.threads,
+        },
+        pick('exitS'),
+      ),
+    ],
+    false,
+  );
+}
+
+function findSummary(stdout) {
+  return (stdout ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .find((event) => event.event === 'summary');
+}
 
 function row(label, s, exitS) {
   const sec = (ms) => (ms / 1000).toFixed(2);
@@ -96,4 +143,183 @@ function printTable(lines, header) {
   const format = (cells) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
   if (header) console.log(format(columns));
   for (const line of lines) console.log(format(line));
+}
+
+// ---- --peer numpy ------------------------------------------------------------------------
+
+function comparePeer() {
+  const script = fileURLToPath(new URL('./peers/numpy_book.py', import.meta.url));
+  const python = process.env.BENCH_PYTHON || 'python3';
+  const timeBin = findGnuTime();
+  const peerArgs = [];
+  const notPassed = [];
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i].split(/=(.*)/s, 2);
+    if (name === '--iters' || name === '--seed') {
+      peerArgs.push(name, inline ?? args[++i]);
+    } else if (args[i].startsWith('--')) {
+      notPassed.push(args[i]);
+    }
+  }
+  const peerEnv = { ...process.env };
+  const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => k in peerEnv).map((k) => `${k}=${peerEnv[k]}`);
+  delete peerEnv.OPENBLAS_CORETYPE;
+  delete peerEnv.OPENBLAS_L2_SIZE;
+  console.log(`peer:    ${unset.length > 0 ? `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ` : ''}${python} scripts/peers/numpy_book.py ${peerArgs.join(' ')}`.trimEnd());
+  if (unset.length > 0) console.log(`         (the peer runs without ${unset.join(' ')})`);
+  if (notPassed.length > 0) console.log(`         (not passed to the peer, which always runs the book's network: ${notPassed.join(' ')})`);
+  console.log(
+    `outside: ${timeBin ? `${timeBin} -f '%e %M %U %S' (ext s: elapsed, ext MB: peak RSS; other s: CPU time used by other processes meanwhile)` : "the parent's clock (ext s); no GNU time, so peak RSS is each program's own"}`,
+  );
+  console.log();
+
+  const ours = [];
+  const theirs = [];
+  for (let run = 1; run <= runs; run++) {
+    const a = measure(`bp-train run ${run}`, process.execPath, [bin, '--json', ...args], process.env, timeBin);
+    ours.push(a);
+    const b = measure(`numpy run ${run}`, python, [script, ...peerArgs], peerEnv, timeBin);
+    theirs.push(b);
+    const other = (r) => (r.otherS === undefined ? '' : ` (other load ${r.otherS.toFixed(1)} s)`);
+    console.log(
+      `run ${run}/${runs}: bp-train ${a.extS.toFixed(2)} s, ${a.extMb ?? a.summary.peakRssMb} MB${other(a)}; ` +
+        `numpy ${b.extS.toFixed(2)} s, ${b.extMb ?? b.summary.peakRssMb} MB${other(b)}`,
+    );
+  }
+  console.log();
+
+  const last = theirs[theirs.length - 1].summary;
+  const blas = last.blas ?? {};
+  console.log(`bp-train (node ${process.version})`);
+  const oursMed = printPeerTable(ours, (s) => [s.backend, String(s.threads ?? 1)]);
+  console.log();
+  console.log(
+    `numpy ${last.numpy} (python ${last.python}, ${blas.name ?? 'BLAS'} ${blas.version ?? ''}, core type ${blas.coretype ?? blas.threadpools?.[0]?.architecture ?? '?'})`,
+  );
+  const theirsMed = printPeerTable(theirs, (s) => [
+    `numpy/${s.blas?.coretype ?? s.blas?.threadpools?.[0]?.architecture ?? '?'}`,
+    String(s.blas?.threads ?? s.blas?.threadpools?.[0]?.num_threads ?? '?'),
+  ]);
+  console.log();
+  const ratio = (key) => (theirsMed[key] / oursMed[key]).toFixed(2);
+  console.log(
+    `ratio of medians, numpy / bp-train: wall ${ratio('extS')}x (${timeBin ? 'outside' : "parent's clock"}), ` +
+      `own wall ${ratio('wallMs')}x, train ${ratio('trainMs')}x, eval ${ratio('evalMs')}x, peak RSS ${ratio('rssMb')}x`,
+  );
+  console.log(
+    `medians: bp-train ${oursMed.extS.toFixed(2)} s, ${oursMed.rssMb} MB; numpy ${theirsMed.extS.toFixed(2)} s, ${theirsMed.rssMb} MB`,
+  );
+}
+
+// `/usr/bin/time` (or $BENCH_TIME) if it is GNU time, which knows -f and -o; else undefined.
+function findGnuTime() {
+  const candidate = process.env.BENCH_TIME ?? '/usr/bin/time';
+  if (candidate === 'none' || candidate === '' || !existsSync(candidate)) return undefined;
+  const out = path.join(os.tmpdir(), `bp-train-bench-${process.pid}-probe.txt`);
+  try {
+    const probe = spawnSync(candidate, ['-f', TIME_FORMAT, '-o', out, process.execPath, '-e', '0'], { encoding: 'utf8' });
+    return probe.status === 0 && parseTime(readFileSync(out, 'utf8')) !== undefined ? candidate : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+// GNU time's output file: maybe "Command exited with non-zero status N", then TIME_FORMAT.
+function parseTime(text) {
+  const lines = text.trim().split('\n');
+  const m = /^(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(lines[lines.length - 1].trim());
+  return m ? { elapsedS: Number(m[1]), maxRssKb: Number(m[2]), cpuS: Number(m[3]) + Number(m[4]) } : undefined;
+}
+
+// CPU seconds the whole machine has spent busy (all but idle and iowait; steal counts as busy),
+// from /proc/stat in USER_HZ (100 per second on Linux); undefined where there is no /proc/stat.
+function machineBusyS() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function measure(label, command, argv, env, timeBin) {
+  const out = path.join(os.tmpdir(), `bp-train-bench-${process.pid}-time.txt`);
+  const [file, fileArgs] = timeBin ? [timeBin, ['-f', TIME_FORMAT, '-o', out, command, ...argv]] : [command, argv];
+  const busyBefore = machineBusyS();
+  const started = process.hrtime.bigint();
+  const child = spawnSync(file, fileArgs, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
+  const exitS = Number(process.hrtime.bigint() - started) / 1e9;
+  const busyAfter = machineBusyS();
+  let timed;
+  if (timeBin) {
+    try {
+      timed = parseTime(readFileSync(out, 'utf8'));
+    } catch {
+      timed = undefined;
+    }
+    rmSync(out, { force: true });
+  }
+  const summary = child.status === 0 ? findSummary(child.stdout) : undefined;
+  if (summary === undefined) {
+    console.error(`bench: ${label} failed (exit code ${child.status}${child.error ? `, ${child.error.message}` : ''})\n${child.stderr ?? ''}`);
+    process.exit(1);
+  }
+  return {
+    summary,
+    exitS,
+    extS: timed?.elapsedS ?? exitS,
+    extMb: timed ? Math.round(timed.maxRssKb / 1024) : undefined,
+    otherS:
+      timed && busyBefore !== undefined && busyAfter !== undefined
+        ? Math.max(0, busyAfter - busyBefore - timed.cpuS)
+        : undefined,
+  };
+}
+
+// One table: each run, then the medians (returned, for the ratio).
+function printPeerTable(results, tail) {
+  const cols = ['run', 'wall s', 'ext s', 'train s', 'eval s', 'load s', 'RSS MB', 'ext MB', 'other s', 'train acc', 'test acc', 'backend', 'threads'];
+  const sec = (ms) => (ms / 1000).toFixed(2);
+  const line = (label, r, s) => [
+    label,
+    sec(s.wallMs),
+    r.extS.toFixed(2),
+    sec(s.trainMs),
+    sec(s.evalMs),
+    sec(s.loadMs),
+    String(s.peakRssMb),
+    r.extMb === undefined ? '-' : String(r.extMb),
+    r.otherS === undefined ? '-' : r.otherS.toFixed(1),
+    s.trainAcc.toFixed(4),
+    s.testAcc.toFixed(4),
+    ...tail(s),
+  ];
+  const pick = (f) => median(results.map(f));
+  const med = {
+    extS: pick((r) => r.extS),
+    extMb: results[0].extMb === undefined ? undefined : pick((r) => r.extMb),
+    otherS: results[0].otherS === undefined ? undefined : pick((r) => r.otherS),
+    wallMs: pick((r) => r.summary.wallMs),
+    trainMs: pick((r) => r.summary.trainMs),
+    evalMs: pick((r) => r.summary.evalMs),
+    loadMs: pick((r) => r.summary.loadMs),
+    peakRssMb: pick((r) => r.summary.peakRssMb),
+    trainAcc: pick((r) => r.summary.trainAcc),
+    testAcc: pick((r) => r.summary.testAcc),
+  };
+  med.rssMb = med.extMb ?? med.peakRssMb;
+  const lines = [
+    ...results.map((r, i) => line(String(i + 1), r, r.summary)),
+    line('median', med, { ...results[results.length - 1].summary, ...med }),
+  ];
+  const widths = cols.map((c, i) => Math.max(c.length, 7, ...lines.map((l) => l[i].length)));
+  const format = (cells) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
+  console.log(format(cols));
+  lines.slice(0, -1).forEach((l) => console.log(format(l)));
+  console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
+  console.log(format(lines[lines.length - 1]));
+  return med;
 }

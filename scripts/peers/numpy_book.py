@@ -267,7 +267,8 @@ def main():
             eval_ms += (time.time() - te) * 1000
             train_acc_list.append(train_acc)
             test_acc_list.append(test_acc)
-            print(f'iter {i}: train acc {train_acc:.4f}, test acc {test_acc:.4f}', file=sys.stderr, flush=True)
+            print(f'iter {i}: train acc {train_acc:.4f}, test acc {test_acc:.4f} '
+                  f'({time.time() - T_START:.1f} s)', file=sys.stderr, flush=True)
 
     wall_ms = (time.time() - T_START) * 1000
     # ru_maxrss is in KiB on Linux.
