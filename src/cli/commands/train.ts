@@ -4,19 +4,21 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
+import type { Dataset } from '../../data/dataset.js';
 import { loadDataset } from '../../data/sources.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
-import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
-import { checkGates, makeSummary } from '../../train/summary.js';
-import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
-import type { Reporter } from '../../report/reporter.js';
-import { gateLine, lossText, thousands } from '../../report/format.js';
-import { EXIT, UsageError } from '../errors.js';
-import { addOptions, trainOptions } from '../options.js';
-import { configureCommand, makeReporter, selectBackend } from '../setup.js';
 import { saveModel, type EpochRecord } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
+import { checkGates, makeSummary } from '../../train/summary.js';
+import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
+import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
+import { gateLine, lossText, thousands } from '../../report/format.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
+import type { Reporter } from '../../report/reporter.js';
+import { EXIT, UsageError } from '../errors.js';
+import { listenForInterrupt } from '../interrupt.js';
+import { addOptions, trainOptions } from '../options.js';
+import { configureCommand, makeReporter, selectBackend } from '../setup.js';
 import { checkInputSize, epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 
 /** Batch size x hidden units at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
@@ -85,21 +87,8 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   const loadStart = performance.now();
   const dataset = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
   const loadMs = performance.now() - loadStart;
-  for (const [flag, limit, split] of [['--train-limit', opts.trainLimit, dataset.train], ['--test-limit', opts.testLimit, dataset.test]] as const) {
-    if (limit !== undefined && limit > split.count) reporter.note(`bp-train: note: ${flag} ${limit} is more than the ${thousands(split.count)} examples there are: using all of them`);
-  }
+  checkAgainstData(opts, dataset, reporter);
   if (resumed && opts.save === undefined) reporter.note('bp-train: note: resuming without --save: the continued run will not be saved');
-  if (opts.batchSize > dataset.train.count) {
-    throw new UsageError(
-      `--batch-size ${opts.batchSize} is larger than the ${dataset.train.count} training examples (allowed: 1 to ${dataset.train.count})`,
-    );
-  }
-  if (opts.batchSize * opts.hidden > MAX_BATCH_ACTIVATIONS) {
-    throw new UsageError(
-      `--batch-size ${opts.batchSize} with --hidden ${opts.hidden} makes ${thousands(opts.batchSize * opts.hidden)} hidden activations per batch ` +
-        `(allowed: batch size x hidden <= ${thousands(MAX_BATCH_ACTIVATIONS)}); lower one of them`,
-    );
-  }
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
   const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
   if (resumed) checkInputSize(resumed, dataset);
@@ -118,13 +107,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     if (opts.save === undefined) return;
     saveModel(opts.save, state.net, modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, state, history));
   };
-  const stop = { requested: false };
-  const onSigint = (): void => {
-    if (stop.requested) process.exit(EXIT.interrupted); // a second Ctrl-C: at once
-    stop.requested = true;
-    reporter.note('interrupt: finishing the current iteration (Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
+  const { stop, dispose } = listenForInterrupt((line) => reporter.note(line));
   try {
     const afterMeasure = (_: TrainState, epoch: EpochEvent): void => {
       history.push(epochRecord(epoch));
@@ -146,8 +129,27 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     reporter.summary(summary);
     return finish(reporter, summary.status, result.diverged, result.iterations, gates);
   } finally {
-    process.off('SIGINT', onSigint);
+    dispose();
     reporter.close();
+  }
+}
+
+/** Option values that only the loaded data can judge: notes for clamped limits, errors for batch sizes. */
+function checkAgainstData(opts: TrainCliOptions, dataset: Dataset, reporter: Reporter): void {
+  for (const [flag, limit, split] of [['--train-limit', opts.trainLimit, dataset.train], ['--test-limit', opts.testLimit, dataset.test]] as const) {
+    if (limit !== undefined && limit > split.count) {
+      reporter.note(`bp-train: note: ${flag} ${limit} is more than the ${thousands(split.count)} examples there are: using all of them`);
+    }
+  }
+  const trainSize = dataset.train.count;
+  if (opts.batchSize > trainSize) {
+    throw new UsageError(`--batch-size ${opts.batchSize} is larger than the ${trainSize} training examples (allowed: 1 to ${trainSize})`);
+  }
+  if (opts.batchSize * opts.hidden > MAX_BATCH_ACTIVATIONS) {
+    throw new UsageError(
+      `--batch-size ${opts.batchSize} with --hidden ${opts.hidden} makes ${thousands(opts.batchSize * opts.hidden)} hidden activations per batch ` +
+        `(allowed: batch size x hidden <= ${thousands(MAX_BATCH_ACTIVATIONS)}); lower one of them`,
+    );
   }
 }
 
