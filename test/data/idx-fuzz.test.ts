@@ -90,8 +90,8 @@ describe('IDX fuzz', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'bp-train-fuzz-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('every damaged in-memory file parses consistently or throws DataError, quickly', () => {
-    const started = performance.now();
+  // A hang guard, not a speed claim: the timeout (third argument) fails a parser that loops.
+  it('every damaged in-memory file parses consistently or throws DataError, and never hangs', () => {
     const tally = (cases: Uint8Array[], dims: 1 | 3): Record<Outcome, number> => {
       const counts = { parsed: 0, rejected: 0 };
       for (const bytes of cases) counts[parseOutcome(bytes, dims)]++;
@@ -122,12 +122,9 @@ describe('IDX fuzz', () => {
     // Random bytes, read as either kind.
     expect(tally(randomFiles(50), 3).parsed).toBe(0);
     expect(tally(randomFiles(50), 1).parsed).toBe(0);
-
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
+  }, 20_000);
 
   it('damaged files on disk, raw and gzipped, only ever throw DataError', () => {
-    const started = performance.now();
     const variants = [...bitFlips(baseLabels, 40), ...truncations(baseLabels), ...randomHeaders(1, 20)];
     let labelsPassed = 0;
     variants.forEach((bytes, i) => {
@@ -163,6 +160,5 @@ describe('IDX fuzz', () => {
       }
     });
     expect(gzParsed).toBeLessThan(gzVariants.length);
-    expect(performance.now() - started).toBeLessThan(3000);
-  });
+  }, 20_000);
 });

@@ -43,18 +43,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("loadDataset('mnist')", () => {
   let mnist: Dataset;
-  let elapsed: number;
   beforeAll(() => {
-    const started = performance.now();
     mnist = loadDataset('mnist');
-    elapsed = performance.now() - started;
   });
 
-  it('loads 60,000 / 10,000 images of 28 x 28, in well under a second', () => {
+  // Its speed is measured by `npm run bench` (loadMs), not asserted here.
+  it('loads 60,000 / 10,000 images of 28 x 28', () => {
     expect(mnist.source).toBe('mnist');
     expectShape(mnist.train, 60_000, 28);
     expectShape(mnist.test, 10_000, 28);
-    expect(elapsed).toBeLessThan(1000);
   });
 
   it('has the well-known first labels and class counts', () => {
