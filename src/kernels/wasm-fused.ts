@@ -113,7 +113,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss = Infinity): number {
     const N = rows.length;
     if (N > this.shape.maxBatch) throw new RangeError(`trainStep: batch of ${N} rows, room for ${this.shape.maxBatch}`);
-    const sparse = sparseSplit(this.arena, images, labels, this.inputSize);
+    const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.x, this.capacity);
     const idx = this.arena.i32(this.idx, N);
     for (let r = 0; r < N; r++) {
       const row = rows[r];
@@ -152,37 +152,31 @@ interface SparseSplit {
  */
 const sparseCopies = new WeakMap<Uint8Array, SparseSplit>();
 
-/** Images per encodeSparse call: the bytes go through a scratch block of this many rows. */
-const ENCODE_CHUNK = 1000;
-
-/** The sparse copy of these images (count x D bytes) and labels, made now if there is none. */
-function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D: number): SparseSplit {
+/**
+ * The sparse copy of these images (count x D bytes) and labels, made now if there is none.
+ * One pass, through `scratch` (room for `chunk` images): each chunk's pairs are written at the
+ * top of the arena into room for the worst case (2 bytes a pixel), and the arena then keeps
+ * only the bytes written.
+ */
+function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D: number, scratch: number, chunk: number): SparseSplit {
   const known = sparseCopies.get(images);
   if (known !== undefined && known.labelSource === labels) return known;
   const count = Math.floor(images.length / D);
   if (labels.length < count) throw new RangeError(`trainStep: ${count} images but ${labels.length} labels`);
-  const { exports } = arena;
-  // Measure the pairs, chunk by chunk, in a scratch block given back afterwards.
-  const mark = arena.mark();
-  const scratch = arena.alloc(ENCODE_CHUNK * D);
-  let bytes = 0;
-  for (let first = 0; first < count; first += ENCODE_CHUNK) {
-    const n = Math.min(ENCODE_CHUNK, count - first);
-    arena.u8(scratch, n * D).set(images.subarray(first * D, (first + n) * D));
-    bytes += exports.encodeSparse(0, 0, scratch, n, D);
-  }
-  arena.release(mark);
   const sparse: SparseSplit = { count, starts: arena.alloc((count + 1) * 4), labels: arena.alloc(count), labelSource: labels };
   arena.u8(sparse.labels, count).set(labels.subarray(0, count));
-  let end = arena.alloc(bytes);
-  const mark2 = arena.mark();
-  const scratch2 = arena.alloc(ENCODE_CHUNK * D);
-  for (let first = 0; first < count; first += ENCODE_CHUNK) {
-    const n = Math.min(ENCODE_CHUNK, count - first);
-    arena.u8(scratch2, n * D).set(images.subarray(first * D, (first + n) * D));
-    end = exports.encodeSparse(end, sparse.starts + first * 4, scratch2, n, D);
+  let previousEnd = 0;
+  for (let first = 0; first < count; first += chunk) {
+    const n = Math.min(chunk, count - first);
+    arena.u8(scratch, n * D).set(images.subarray(first * D, (first + n) * D));
+    const at = arena.alloc(n * D * 2);
+    // NOTE: the last image of the previous chunk ends where this chunk starts (starts[first]
+    // is overwritten), so the alignment gap up to `at` is zeroed: (0, 0) pairs move nothing.
+    if (first > 0) arena.u8(previousEnd, at - previousEnd).fill(0);
+    previousEnd = arena.exports.encodeSparse(at, sparse.starts + first * 4, scratch, n, D);
+    arena.release(at);
+    arena.alloc(previousEnd - at);
   }
-  arena.release(mark2);
   sparseCopies.set(images, sparse);
   return sparse;
 }
