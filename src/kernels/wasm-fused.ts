@@ -15,10 +15,10 @@
  * Training reads a sparse copy of its split kept in wasm memory (sparseSplit below), not the
  * byte rows: copying the 100 sampled rows of 784 bytes into wasm memory at every step and
  * listing their nonzero pixels again and again took a quarter of the step's time (12-15% and
- * ~11% in the profile). The copy is made once, on the first step on a split, 2 bytes per
- * nonzero pixel (18 MB for MNIST's 60,000 training images; the peak RSS of the book's run
- * stays under 150 MB), and lists each image's pixels in the order the byte scan did, so the
- * numbers are those of the byte path. A step then only writes the 100 image numbers in.
+ * ~11% in the profile). The copy is made once, on the first step on a split, as runs of
+ * nonzero pixels (12 MB for MNIST's 60,000 training images; as (pixel, value) pairs it took
+ * 18 MB and the book's run peaked at up to 149 MB RSS of its 150 MB budget), and lists each
+ * image's pixels in the order the byte scan did, so the numbers are those of the byte path. A step then only writes the 100 image numbers in.
  */
 import type { FusedNetShape, FusedTwoLayerNet, ParamArrays } from './fused.js';
 import type { WasmArena } from './wasm-module.js';
@@ -76,7 +76,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     this.b2 = f32s(Cp);
     const fields = [
       this.W1, this.b1, this.W2, this.b2, D, Hp, C, Cp, table,
-      f32s(N * D), f32s(N * D), f32s(N), // nonzero indices, values, counts
+      f32s(N * D + 8), f32s(N * D + 8), f32s(N), // nonzero pixels' W1 rows, values (room for 8 more: decodeSparse), counts
       f32s(N * Hp), f32s(N * Cp), f32s(N * Hp), // hidden, dscores, dhidden
       f32s(Hp * Cp), f32s(Math.max(Hp, Cp)), f32s(C * Hp), // dW2, db, W2 transposed
     ];
@@ -154,9 +154,9 @@ const sparseCopies = new WeakMap<Uint8Array, SparseSplit>();
 
 /**
  * The sparse copy of these images (count x D bytes) and labels, made now if there is none.
- * One pass, through `scratch` (room for `chunk` images): each chunk's pairs are written at the
- * top of the arena into room for the worst case (2 bytes a pixel), and the arena then keeps
- * only the bytes written.
+ * One pass, through `scratch` (room for `chunk` images): the runs grow at the top of the
+ * arena, which is re-reserved before each chunk with room for its worst case and trimmed to
+ * what was written at the end (no gap between chunks: an image ends where the next starts).
  */
 function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D: number, scratch: number, chunk: number): SparseSplit {
   const known = sparseCopies.get(images);
@@ -165,18 +165,17 @@ function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D
   if (labels.length < count) throw new RangeError(`trainStep: ${count} images but ${labels.length} labels`);
   const sparse: SparseSplit = { count, starts: arena.alloc((count + 1) * 4), labels: arena.alloc(count), labelSource: labels };
   arena.u8(sparse.labels, count).set(labels.subarray(0, count));
-  let previousEnd = 0;
+  const base = arena.mark();
+  let end = base;
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
     arena.u8(scratch, n * D).set(images.subarray(first * D, (first + n) * D));
-    const at = arena.alloc(n * D * 2);
-    // NOTE: the last image of the previous chunk ends where this chunk starts (starts[first]
-    // is overwritten), so the alignment gap up to `at` is zeroed: (0, 0) pairs move nothing.
-    if (first > 0) arena.u8(previousEnd, at - previousEnd).fill(0);
-    previousEnd = arena.exports.encodeSparse(at, sparse.starts + first * 4, scratch, n, D);
-    arena.release(at);
-    arena.alloc(previousEnd - at);
+    arena.release(base);
+    arena.alloc(end - base + n * 3 * D); // encodeSparse's worst case
+    end = arena.exports.encodeSparse(end, sparse.starts + first * 4, scratch, n, D);
   }
+  arena.release(base);
+  arena.alloc(end - base + 16); // decodeSparse reads up to 7 bytes past the end
   sparseCopies.set(images, sparse);
   return sparse;
 }

@@ -6,7 +6,7 @@
  * `WasmArena` therefore never keeps views: callers ask for fresh ones (`f32(ptr, len)` ...)
  * after any allocation, and fixed buffers are allocated once, up front. The module starts with
  * 32 MB (`--initialMemory 512` in package.json; pages never touched cost no RSS: room for the
- * 18 MB sparse copy of MNIST's training images, wasm-fused.ts, and the nets), so that
+ * 12 MB sparse copy of MNIST's training images, wasm-fused.ts, and the nets), so that
  * training never grows it: the first detached buffer of a process makes V8 check every
  * typed-array access in JS for detachment from then on (slower JS, e.g. the js backend).
  */
