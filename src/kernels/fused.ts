@@ -11,7 +11,9 @@
  *
  * Measured on the book's protocol (2-vCPU AMD EPYC, Node 20), per SGD step of 100 images:
  * layers on 'js' 2.6 ms, layers on 'wasm' 0.6 ms (6 s for the 10,000 steps: the 4 s target
- * is out of reach that way), fused on 'wasm' 0.19 ms (1.9 s).
+ * is out of reach that way), fused on 'wasm' 0.19 ms (1.9 s), and 0.15 ms (1.5 s) since it
+ * reads a sparse copy of the training images made once (wasm-fused.ts) and combines rows in
+ * blocks of up to 7 vectors (simd.as.ts).
  *
  * What it is not: a second definition of the network. It computes the same formulas as the
  * layers, and test/train/fast-path.test.ts checks that both give the same weights after

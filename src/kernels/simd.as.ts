@@ -278,15 +278,21 @@ function gatherNonzero(rows: usize, val: usize, img: usize, D: i32, table: usize
  * Row combinations in blocks. Every product of the net is "a row of the output is a weighted
  * sum of rows of a matrix": h = sum over the nonzero pixels of x * W1[pixel, :], scores =
  * sum_j h_j W2[j, :], dh = sum_c dy_c W2^T[c, :], dW2[j, :] = sum_i h_ij dy[i, :]. One kernel
- * computes a block of up to 6 vectors (24 floats) of such a row with its sums in registers;
- * a row wider than that is cut into blocks. Wider blocks would spill (x86-64 has 16 SIMD
- * registers and V8 keeps one), and blocks of 1 would wait on their own additions.
+ * computes a block of up to 7 vectors (28 floats) of such a row with its sums in registers;
+ * a row wider than that is cut into blocks, each a pass over the list of rows. The book's 52
+ * padded hidden units are 13 vectors: 7 + 6, two passes (blocks of at most 6 took three,
+ * 5 + 4 + 4, and the book's run 0.3 s longer). One block of 13 spills (x86-64 has 16 SIMD
+ * registers and V8 keeps one) and was 0.35 s slower; blocks of 1 would wait on their own
+ * additions. Every float is summed in the same order whatever the width.
  */
 
-/** Vectors in the next block: as few blocks of at most 6 as can be, as equal as can be (13 = 5 + 4 + 4). */
+/** The widest block, in vectors: the kernels below have cases for 1 .. MAX_BLOCK. */
+const MAX_BLOCK = 7;
+
+/** Vectors in the next block: as few blocks of at most MAX_BLOCK as can be, as equal as can be (13 = 7 + 6). */
 // @ts-ignore: decorator
 @inline function blockWidth(vectorsLeft: i32): i32 {
-  const blocks = (vectorsLeft + 5) / 6;
+  const blocks = (vectorsLeft + MAX_BLOCK - 1) / MAX_BLOCK;
   return (vectorsLeft + blocks - 1) / blocks;
 }
 
@@ -297,7 +303,8 @@ const RELU = 1;
  * (gatherNonzero's list); then relu when `relu` is RELU. init = 0 means zeros.
  */
 function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, o: usize, width: i32, relu: i32): void {
-  if (width == 6) sparseBlock(out, init, rows, val, nnz, o, relu, 6);
+  if (width == 7) sparseBlock(out, init, rows, val, nnz, o, relu, 7);
+  else if (width == 6) sparseBlock(out, init, rows, val, nnz, o, relu, 6);
   else if (width == 5) sparseBlock(out, init, rows, val, nnz, o, relu, 5);
   else if (width == 4) sparseBlock(out, init, rows, val, nnz, o, relu, 4);
   else if (width == 3) sparseBlock(out, init, rows, val, nnz, o, relu, 3);
@@ -315,6 +322,7 @@ function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, 
   let a3 = init != 0 && nv > 3 ? v128.load(init, 48) : zero;
   let a4 = init != 0 && nv > 4 ? v128.load(init, 64) : zero;
   let a5 = init != 0 && nv > 5 ? v128.load(init, 80) : zero;
+  let a6 = init != 0 && nv > 6 ? v128.load(init, 96) : zero;
   for (let n = 0; n < nnz; n++) {
     const v = f32x4.splat(f32At(val, n));
     const w = <usize>load<u32>(rows + (<usize>n << 2)) + o;
@@ -324,13 +332,15 @@ function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, 
     if (nv > 3) a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
     if (nv > 4) a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
     if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+    if (nv > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
   }
   if (relu == RELU) {
     // pmax(a, 0) = a < 0 ? 0 : a: relu that keeps a NaN a NaN (and divergence visible).
     a0 = f32x4.pmax(a0, zero); a1 = f32x4.pmax(a1, zero); a2 = f32x4.pmax(a2, zero);
     a3 = f32x4.pmax(a3, zero); a4 = f32x4.pmax(a4, zero); a5 = f32x4.pmax(a5, zero);
+    a6 = f32x4.pmax(a6, zero);
   }
-  storeBlock(out, a0, a1, a2, a3, a4, a5, nv);
+  storeBlock(out, a0, a1, a2, a3, a4, a5, a6, nv);
 }
 
 /**
@@ -338,7 +348,8 @@ function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, 
  * mask is not 0, zero where mask[...] <= 0 (relu's backward). Strides are in bytes.
  */
 function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, mStride: usize, count: i32, mask: usize, width: i32): void {
-  if (width == 6) denseBlock(out, init, x, xStride, M, mStride, count, mask, 6);
+  if (width == 7) denseBlock(out, init, x, xStride, M, mStride, count, mask, 7);
+  else if (width == 6) denseBlock(out, init, x, xStride, M, mStride, count, mask, 6);
   else if (width == 5) denseBlock(out, init, x, xStride, M, mStride, count, mask, 5);
   else if (width == 4) denseBlock(out, init, x, xStride, M, mStride, count, mask, 4);
   else if (width == 3) denseBlock(out, init, x, xStride, M, mStride, count, mask, 3);
@@ -355,6 +366,7 @@ function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, 
   let a3 = init != 0 && nv > 3 ? v128.load(init, 48) : zero;
   let a4 = init != 0 && nv > 4 ? v128.load(init, 64) : zero;
   let a5 = init != 0 && nv > 5 ? v128.load(init, 80) : zero;
+  let a6 = init != 0 && nv > 6 ? v128.load(init, 96) : zero;
   for (let n = 0; n < count; n++) {
     const v = f32x4.splat(load<f32>(x + <usize>n * xStride));
     const w = M + <usize>n * mStride;
@@ -364,6 +376,7 @@ function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, 
     if (nv > 3) a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
     if (nv > 4) a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
     if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+    if (nv > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
   }
   if (mask != 0) {
     if (nv > 0) a0 = v128.and(a0, f32x4.gt(v128.load(mask, 0), zero));
@@ -372,18 +385,20 @@ function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, 
     if (nv > 3) a3 = v128.and(a3, f32x4.gt(v128.load(mask, 48), zero));
     if (nv > 4) a4 = v128.and(a4, f32x4.gt(v128.load(mask, 64), zero));
     if (nv > 5) a5 = v128.and(a5, f32x4.gt(v128.load(mask, 80), zero));
+    if (nv > 6) a6 = v128.and(a6, f32x4.gt(v128.load(mask, 96), zero));
   }
-  storeBlock(out, a0, a1, a2, a3, a4, a5, nv);
+  storeBlock(out, a0, a1, a2, a3, a4, a5, a6, nv);
 }
 
 // @ts-ignore: decorator
-@inline function storeBlock(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, nv: i32): void {
+@inline function storeBlock(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, nv: i32): void {
   if (nv > 0) v128.store(out, a0, 0);
   if (nv > 1) v128.store(out, a1, 16);
   if (nv > 2) v128.store(out, a2, 32);
   if (nv > 3) v128.store(out, a3, 48);
   if (nv > 4) v128.store(out, a4, 64);
   if (nv > 5) v128.store(out, a5, 80);
+  if (nv > 6) v128.store(out, a6, 96);
 }
 
 /**
@@ -391,7 +406,8 @@ function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: usize, 
  * dW1 = X^T dH and the SGD step in one pass (dW1 is never stored); width as in sparseRows.
  */
 function updateRows(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: usize, width: i32): void {
-  if (width == 6) updateBlock(dh, rows, val, nnz, lr, o, 6);
+  if (width == 7) updateBlock(dh, rows, val, nnz, lr, o, 7);
+  else if (width == 6) updateBlock(dh, rows, val, nnz, lr, o, 6);
   else if (width == 5) updateBlock(dh, rows, val, nnz, lr, o, 5);
   else if (width == 4) updateBlock(dh, rows, val, nnz, lr, o, 4);
   else if (width == 3) updateBlock(dh, rows, val, nnz, lr, o, 3);
@@ -408,6 +424,7 @@ function updateRows(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: us
   const g3 = nv > 3 ? v128.load(dh, 48) : zero;
   const g4 = nv > 4 ? v128.load(dh, 64) : zero;
   const g5 = nv > 5 ? v128.load(dh, 80) : zero;
+  const g6 = nv > 6 ? v128.load(dh, 96) : zero;
   for (let n = 0; n < nnz; n++) {
     const v = f32x4.splat(lr * f32At(val, n));
     const w = <usize>load<u32>(rows + (<usize>n << 2)) + o;
@@ -417,6 +434,7 @@ function updateRows(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: us
     if (nv > 3) v128.store(w, f32x4.sub(v128.load(w, 48), f32x4.mul(v, g3)), 48);
     if (nv > 4) v128.store(w, f32x4.sub(v128.load(w, 64), f32x4.mul(v, g4)), 64);
     if (nv > 5) v128.store(w, f32x4.sub(v128.load(w, 80), f32x4.mul(v, g5)), 80);
+    if (nv > 6) v128.store(w, f32x4.sub(v128.load(w, 96), f32x4.mul(v, g6)), 96);
   }
 }
 
@@ -444,14 +462,107 @@ function scoresRow(s: usize, h: usize, W2: usize, b2: usize, Hp: i32, Cp: i32): 
   }
 }
 
+/*
+ * The training images in sparse form, built once per training split by encodeSparse (see
+ * wasm-fused.ts for why): per image, runs of nonzero pixels, each as (gap, length, values):
+ * a cursor starts at pixel 0, moves `gap` pixels, then `length` pixels of the given byte
+ * values follow (the cursor ends after them). A gap over 255 pixels is a run of length 0 that
+ * only moves the cursor; a run over 255 pixels is cut into runs joined by gaps of 0. MNIST's
+ * strokes make runs of 6 pixels on average: 1.3 bytes per nonzero pixel, 12 MB for the 60,000
+ * training images (against 47 MB dense, or 18 MB as (pixel, value) pairs).
+ */
+
 /**
- * One SGD iteration of TwoLayerNet on N images (bytes, N x D at x) with byte labels at t:
- * forward (Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss), backward, and p -= lr * dL/dp.
+ * Encodes N images (bytes, N x D at x) from address dst onwards; starts[i] gets the address of
+ * image i's first run and starts[N] the end. Returns the end address. Writes at most 3 D bytes
+ * an image (2 per zero pixel before a run, 1 per nonzero, 2 per 255 skipped or cut).
+ */
+export function encodeSparse(dst: usize, starts: usize, x: usize, N: i32, D: i32): usize {
+  let out = dst;
+  for (let i = 0; i < N; i++) {
+    store<u32>(starts + (<usize>i << 2), <u32>out);
+    const img = x + <usize>i * <usize>D;
+    let cursor = 0;
+    let p = 0;
+    while (p < D) {
+      // Skip zeros 16 at a time (MNIST's borders), then one at a time.
+      if (p + 16 <= D) {
+        const bits = nonzeroBits16(img + p);
+        if (bits == 0) {
+          p += 16;
+          continue;
+        }
+        p += <i32>ctz(bits);
+      } else if (load<u8>(img + p) == 0) {
+        p++;
+        continue;
+      }
+      for (; p - cursor > 255; cursor += 255) {
+        store<u16>(out, 255); // gap 255, length 0: a move only
+        out += 2;
+      }
+      let length = 0;
+      while (p + length < D && length < 255 && load<u8>(img + p + length) != 0) length++;
+      store<u8>(out, <u8>(p - cursor));
+      store<u8>(out, <u8>length, 1);
+      memory.copy(out + 2, img + p, length);
+      out += 2 + <usize>length;
+      p += length;
+      cursor = p;
+    }
+  }
+  store<u32>(starts + (<usize>N << 2), <u32>out);
+  return out;
+}
+
+/**
+ * The nonzero pixels of one sparse image (runs start .. end) as gatherNonzero lists them, in
+ * the same order; returns the count. A run is written 8 entries at a time without a branch per
+ * pixel (a branch at each run's end was mispredicted 25 times an image): up to 7 entries past
+ * the run's end are written and then overwritten (the lists have room for 8 more), and up to 7
+ * bytes past the image are read (the copy has room for 16 more).
+ */
+function decodeSparse(rows: usize, val: usize, start: usize, end: usize, table: usize, W1: usize, rowBytes: usize): i32 {
+  let n: usize = 0;
+  let pixel: usize = 0;
+  const step = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(<i32>rowBytes));
+  const four = i32x4.splat(<i32>(rowBytes << 2));
+  for (let q = start; q < end; ) {
+    pixel += <usize>load<u8>(q);
+    const length = <usize>load<u8>(q, 1);
+    q += 2;
+    for (let k: usize = 0; k < length; k += 8) {
+      const r = rows + ((n + k) << 2);
+      const v = val + ((n + k) << 2);
+      const a = i32x4.add(i32x4.splat(<i32>(W1 + (pixel + k) * rowBytes)), step);
+      v128.store(r, a);
+      v128.store(r, i32x4.add(a, four), 16);
+      const b = q + k;
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b) << 2)));
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 1) << 2)), 4);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 2) << 2)), 8);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 3) << 2)), 12);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 4) << 2)), 16);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 5) << 2)), 20);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 6) << 2)), 24);
+      store<f32>(v, load<f32>(table + (<usize>load<u8>(b, 7) << 2)), 28);
+    }
+    n += length;
+    q += length;
+    pixel += length;
+  }
+  return <i32>n;
+}
+
+/**
+ * One SGD iteration of TwoLayerNet on the N images idx[0 .. N) (i32 at idx) of a sparse split
+ * (encodeSparse's starts, and its byte labels at labels): forward (Affine1 -> Relu1 -> Affine2
+ * -> SoftmaxWithLoss), backward, and p -= lr * dL/dp.
  * Returns the summed cross-entropy of the batch (divide by N for the book's loss). When the
  * mean is above maxLoss or NaN, the weights are left untouched (the trainer reports a
  * divergence, as the layer path does before its update).
  */
-export function trainStep(net: usize, x: usize, t: usize, N: i32, lr: f32, maxLoss: f64): f64 {
+export function trainStep(net: usize, starts: usize, labels: usize, idx: usize, N: i32, lr: f32, maxLoss: f64): f64 {
   const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
   const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
   const rows = field(net, ROWS_), val = field(net, VAL_), nnz = field(net, NNZ_), table = field(net, SCALE_);
@@ -464,13 +575,15 @@ export function trainStep(net: usize, x: usize, t: usize, N: i32, lr: f32, maxLo
   let loss: f64 = 0;
   for (let i = 0; i < N; i++) {
     const ri = <usize>i;
-    const n = gatherNonzero(rows + ri * rowD, val + ri * rowD, x + ri * <usize>D, D, table, W1, rowH);
+    const image = <usize>load<i32>(idx + (ri << 2));
+    const first = <usize>load<u32>(starts + (image << 2)), end = <usize>load<u32>(starts + (image << 2), 4);
+    const n = decodeSparse(rows + ri * rowD, val + ri * rowD, first, end, table, W1, rowH);
     store<i32>(nnz + (ri << 2), n);
     const h = hid + ri * rowH;
     hiddenRow(h, b1, rows + ri * rowD, val + ri * rowD, n, Hp);
     const s = dy + ri * rowC;
     scoresRow(s, h, W2, b2, Hp, Cp);
-    const label = <i32>load<u8>(t + ri);
+    const label = <i32>load<u8>(labels + image);
     const scoreOfLabel = <f64>f32At(s, label);
     loss += softmaxRow(s, s, C) - scoreOfLabel;
     // NOTE: dL/dscores = (y - onehot(t)) / N, the / N of the per-example mean.

@@ -5,7 +5,8 @@
  * NOTE: a typed-array view on wasm memory dies when the memory grows (its buffer is detached).
  * `WasmArena` therefore never keeps views: callers ask for fresh ones (`f32(ptr, len)` ...)
  * after any allocation, and fixed buffers are allocated once, up front. The module starts with
- * 16 MB (`--initialMemory 256` in package.json; pages never touched cost no RSS), so that
+ * 32 MB (`--initialMemory 512` in package.json; pages never touched cost no RSS: room for the
+ * 12 MB sparse copy of MNIST's training images, wasm-fused.ts, and the nets), so that
  * training never grows it: the first detached buffer of a process makes V8 check every
  * typed-array access in JS for detachment from then on (slower JS, e.g. the js backend).
  */
@@ -41,7 +42,8 @@ export interface SimdExports {
   countCorrect(scores: number, labels: number, N: number, C: number): number;
   sgdStep(p: number, g: number, lr: number, len: number): void;
   fillScaleTable(table: number): void;
-  trainStep(net: number, x: number, t: number, N: number, lr: number, maxLoss: number): number;
+  encodeSparse(dst: number, starts: number, x: number, N: number, D: number): number;
+  trainStep(net: number, starts: number, labels: number, idx: number, N: number, lr: number, maxLoss: number): number;
   countCorrectBytes(net: number, x: number, t: number, N: number): number;
 }
 

@@ -8,11 +8,19 @@
  * An iteration runs through the layers, or as one fused backend call when the backend has one
  * (step.ts); the measurements are spread over `threads` threads (eval-pool.ts) and do not
  * depend on their number.
+ *
+ * With more than one thread, a measurement runs on the worker threads alongside the next
+ * epoch's training (it gets a copy of the weights when it starts): the second core would
+ * otherwise sit idle while this thread trains, and training would wait for every measurement.
+ * Its epoch event, afterMeasure call and best-epoch bookkeeping happen when it is done (at the
+ * latest before the next measurement starts, and before the run ends), with a copy of the
+ * state as it was measured. The numbers are those of measuring in line; only the moment an
+ * epoch event is emitted changes, and evalMs counts only the time training waited.
  */
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
-import { TwoLayerNet } from '../network/two-layer-net.js';
+import { PARAM_NAMES, TwoLayerNet } from '../network/two-layer-net.js';
 import { EvalPool } from './eval-pool.js';
 import type { EpochEvent, TrainEvent } from './events.js';
 import { makeTrainStep, type TrainStep } from './step.js';
@@ -38,7 +46,11 @@ export interface TrainState {
 
 export interface TrainHooks {
   emit(event: TrainEvent): void;
-  /** Called after each measurement (end of epoch, end of run), e.g. to save the model. */
+  /**
+   * Called after each measurement (end of epoch, end of run), e.g. to save the model, with the
+   * state that was measured: the live state when measuring stopped training (one thread), a
+   * copy when the measurement ran alongside training.
+   */
   afterMeasure?(state: TrainState, epoch: EpochEvent): void | Promise<void>;
   /** Set `requested` (from a signal handler) to stop after the current iteration. */
   stop?: { requested: boolean };
@@ -144,71 +156,150 @@ async function trainLoop(
 
   let lossSum = 0;
   let lossCount = 0;
+  // Training time: the time between resume() and pause(), summed.
   let stepStart = performance.now();
-  while (state.iteration < config.iterations) {
-    const loss = trainStep.step(sampler); // updates the weights unless the loss is above DIVERGED_LOSS
-    if (!(loss <= DIVERGED_LOSS)) {
-      // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
-      result.diverged = { iteration: state.iteration + 1, loss };
-      hooks.emit({ event: 'diverged', iteration: state.iteration + 1, loss });
-      break;
+  const pause = (): void => {
+    result.trainMs += performance.now() - stepStart;
+  };
+  const resume = (): void => {
+    stepStart = performance.now();
+  };
+  const report = async (measured: TrainState, loss: number, { trainAcc, testAcc }: Accuracies): Promise<void> => {
+    const epochEvent: EpochEvent = {
+      event: 'epoch',
+      epoch: Math.ceil(measured.iteration / perEpoch),
+      iteration: measured.iteration,
+      loss,
+      trainAcc,
+      testAcc,
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    Object.assign(result, { trainAcc, testAcc, finalLoss: epochEvent.loss });
+    if (!(testAcc <= result.bestTestAcc)) {
+      result.bestTestAcc = testAcc;
+      result.bestEpoch = epochEvent.epoch;
     }
-    state.iteration++;
-    lossSum += loss;
-    lossCount++;
-    result.iterations = state.iteration;
-
-    const closesEpoch = state.iteration % perEpoch === 0 || state.iteration === config.iterations;
-    if (closesEpoch) {
-      result.trainMs += performance.now() - stepStart;
-      const evalStart = performance.now();
-      trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
-      const { trainAcc, testAcc } = await evalPool.accuracies(yielder);
-      result.evalMs += performance.now() - evalStart;
-      const epochEvent: EpochEvent = {
-        event: 'epoch',
-        epoch: Math.ceil(state.iteration / perEpoch),
-        iteration: state.iteration,
-        loss: lossSum / lossCount,
-        trainAcc,
-        testAcc,
-        elapsedMs: Math.round(performance.now() - started),
-      };
-      Object.assign(result, { trainAcc, testAcc, finalLoss: epochEvent.loss });
-      if (!(testAcc <= result.bestTestAcc)) {
-        result.bestTestAcc = testAcc;
-        result.bestEpoch = epochEvent.epoch;
+    result.history.push(epochEvent);
+    hooks.emit(epochEvent);
+    await hooks.afterMeasure?.(measured, epochEvent);
+  };
+  /** The measurement running alongside training, if any (see the header). */
+  let pending: PendingMeasurement | null = null;
+  /** Waits for the pending measurement, if any (counted as evaluation time), and reports it; call while paused. */
+  const finishPending = async (): Promise<void> => {
+    if (pending === null) return;
+    const measured = pending;
+    pending = null;
+    const waitStart = performance.now();
+    const accuracies = await measured.accuracies;
+    result.evalMs += performance.now() - waitStart;
+    await report(measured.state, measured.loss, accuracies);
+  };
+  try {
+    while (state.iteration < config.iterations) {
+      const loss = trainStep.step(sampler); // updates the weights unless the loss is above DIVERGED_LOSS
+      if (!(loss <= DIVERGED_LOSS)) {
+        // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
+        pause();
+        await finishPending();
+        result.diverged = { iteration: state.iteration + 1, loss };
+        hooks.emit({ event: 'diverged', iteration: state.iteration + 1, loss });
+        break;
       }
-      result.history.push(epochEvent);
-      hooks.emit(epochEvent);
-      await hooks.afterMeasure?.(state, epochEvent);
-      lossSum = 0;
-      lossCount = 0;
-      stepStart = performance.now();
+      state.iteration++;
+      lossSum += loss;
+      lossCount++;
+      result.iterations = state.iteration;
+      const closesEpoch = state.iteration % perEpoch === 0 || state.iteration === config.iterations;
+      if (closesEpoch) {
+        pause();
+        await finishPending();
+        const evalStart = performance.now();
+        trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
+        const epochLoss = lossSum / lossCount;
+        if (evalPool.countsAlongside) {
+          // The workers have their copy of the weights when accuracies() returns: train on.
+          const measurement: PendingMeasurement = {
+            state: hooks.afterMeasure === undefined ? state : copyState(state),
+            loss: epochLoss,
+            accuracies: evalPool.accuracies(),
+            done: false,
+          };
+          const settled = (): void => {
+            measurement.done = true;
+          };
+          measurement.accuracies.then(settled, settled); // a rejection is rethrown by finishPending
+          pending = measurement;
+          result.evalMs += performance.now() - evalStart;
+        } else {
+          const accuracies = await evalPool.accuracies(yielder);
+          result.evalMs += performance.now() - evalStart;
+          await report(state, epochLoss, accuracies);
+        }
+        lossSum = 0;
+        lossCount = 0;
+        resume();
+      }
+      const yielded = await yielder.maybeYield();
+      if (pending?.done) {
+        pause();
+        await finishPending();
+        resume();
+      }
+      // Right after a measurement there is nothing new to report (and no loss to average); while
+      // one is pending, this epoch's progress would come before the last epoch's event.
+      if (yielded && lossCount > 0 && pending === null) {
+        const epoch = Math.ceil(state.iteration / perEpoch);
+        hooks.emit({
+          event: 'progress',
+          iteration: state.iteration,
+          epoch,
+          epochIteration: state.iteration - (epoch - 1) * perEpoch,
+          itersPerEpoch: perEpoch,
+          iterations: config.iterations,
+          loss: lossSum / lossCount,
+          elapsedMs: Math.round(performance.now() - started),
+        });
+      }
+      if (hooks.stop?.requested && state.iteration < config.iterations) {
+        pause();
+        await finishPending();
+        result.interrupted = true;
+        hooks.emit({ event: 'interrupted', iteration: state.iteration });
+        break;
+      }
     }
-    // Right after a measurement there is nothing new to report (and no loss to average).
-    if ((await yielder.maybeYield()) && lossCount > 0) {
-      const epoch = Math.ceil(state.iteration / perEpoch);
-      hooks.emit({
-        event: 'progress',
-        iteration: state.iteration,
-        epoch,
-        epochIteration: state.iteration - (epoch - 1) * perEpoch,
-        itersPerEpoch: perEpoch,
-        iterations: config.iterations,
-        loss: lossSum / lossCount,
-        elapsedMs: Math.round(performance.now() - started),
-      });
+    if (result.diverged === null && !result.interrupted) {
+      pause();
+      await finishPending();
     }
-    if (hooks.stop?.requested && state.iteration < config.iterations) {
-      result.interrupted = true;
-      hooks.emit({ event: 'interrupted', iteration: state.iteration });
-      break;
-    }
+  } finally {
+    // After an error a measurement may still run: let it end before the pool closes.
+    await (pending as PendingMeasurement | null)?.accuracies.catch(() => {});
   }
   trainStep.sync();
-  if (lossCount > 0) result.trainMs += performance.now() - stepStart;
   if (result.diverged !== null) result.finalLoss = result.diverged.loss;
   else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;
   return result;
+}
+
+type Accuracies = { trainAcc: number; testAcc: number };
+
+/** A measurement running on worker threads, with what its epoch event and afterMeasure need. */
+interface PendingMeasurement {
+  /** The state measured (a copy when afterMeasure needs one, since training goes on). */
+  state: TrainState;
+  /** Mean training loss of the epoch. */
+  loss: number;
+  accuracies: Promise<Accuracies>;
+  /** Set when accuracies has settled: reported at the next chance. */
+  done: boolean;
+}
+
+/** A copy of the state: the weights and the sampler as they are now. */
+function copyState(state: TrainState): TrainState {
+  const { W1, W2 } = state.net.params;
+  const net = new TwoLayerNet({ inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols, dtype: state.net.dtype });
+  for (const name of PARAM_NAMES) net.params[name].data.set(state.net.params[name].data);
+  return { net, sampler: Random.fromState(state.sampler.getState()), iteration: state.iteration };
 }

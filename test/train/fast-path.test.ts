@@ -48,12 +48,31 @@ function trainBoth(split: Split, hidden: number, batch: number, steps: number, l
   return { layers, fused, losses };
 }
 
+/**
+ * Noise with long gaps of zeros (over 255 pixels), every 7th image blank, every 11th with a
+ * run of 300 nonzero pixels (over 255) and runs of 7 to 9, a nonzero last pixel now and then.
+ */
+function sparseNoise(count: number): Split {
+  const split = noiseSplit(count, 11, 0.995);
+  const { images } = split;
+  for (let n = 0; n < count; n += 7) images.fill(0, n * 784, (n + 1) * 784);
+  for (let n = 4; n < count; n += 11) {
+    images.fill(77, n * 784 + 100, n * 784 + 400);
+    for (let len = 7; len <= 9; len++) images.fill(len * 20, n * 784 + 420 + len * 20, n * 784 + 420 + len * 21);
+  }
+  for (let n = 3; n < count; n += 5) images[n * 784 + 783] = 200;
+  return split;
+}
+
 describe('fused training step (wasm) against the layer path (js reference)', () => {
   for (const [what, split, hidden, batch] of [
     ['the book shape: 50 hidden, batch 100, blob images', blobSplit(300, 1), 50, 100],
     ['7 hidden (one SIMD block and a ragged tail), batch 33, 80% zero noise', noiseSplit(200, 2, 0.8), 7, 33],
     ['100 hidden (several blocks), batch 64, noise', noiseSplit(200, 3, 0.6), 100, 64],
     ['1 hidden, batch 1', blobSplit(50, 4), 1, 1],
+    // The fused step trains on a sparse copy of the split made in chunks of 500 images
+    // (wasm-fused.ts): 1,300 images cross two chunk ends; sparseNoise has its corner cases.
+    ['sparse copy: 1,300 images, 99.5% zero noise, some blank, 12 hidden, batch 100', sparseNoise(1300), 12, 100],
   ] as const) {
     it(`gives the same losses and weights after 15 steps: ${what}`, () => {
       const { layers, fused, losses } = trainBoth(split, hidden, batch, 15);

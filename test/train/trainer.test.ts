@@ -178,6 +178,32 @@ describe.each(availableBackends)('train (%s backend)', (backend) => {
     });
     expect(seen).toEqual([[40, 1], [80, 2], [90, 3]]);
   });
+
+  it('measures alongside training with 2 and 3 threads: the same events, history, weights and measured states as with 1', async () => {
+    const config = { ...base, iterations: 90 };
+    const runWith = async (threads: number) => {
+      const state = initialState(config, 28 * 28);
+      const events: TrainEvent[] = [];
+      const measured: { iteration: number; epoch: number; weights: Uint8Array[]; sampler: number[] }[] = [];
+      const result = await train(
+        dataset,
+        config,
+        state,
+        {
+          emit: (e) => events.push(e),
+          afterMeasure: (s, epoch) => {
+            measured.push({ iteration: s.iteration, epoch: epoch.epoch, weights: PARAM_NAMES.map((n) => bytes(s.net.params[n])), sampler: [...s.sampler.getState()] });
+          },
+        },
+        { threads },
+      );
+      const kinds = events.filter((e) => e.event !== 'progress').map((e) => e.event);
+      return { kinds, history: withoutTime(result.history), measured, weights: PARAM_NAMES.map((n) => bytes(state.net.params[n])), best: [result.bestTestAcc, result.bestEpoch] };
+    };
+    const one = await runWith(1);
+    expect(one.measured.map((m) => [m.iteration, m.epoch])).toEqual([[40, 1], [80, 2], [90, 3]]);
+    for (const threads of [2, 3]) expect(await runWith(threads), `${threads} threads`).toEqual(one);
+  });
 });
 
 describe('train progress events (with a fake clock, so the yielder reports after every iteration)', () => {

@@ -103,15 +103,16 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   const state = resumed?.state ?? initialState(config, dataset.train.rows * dataset.train.cols);
   const startIteration = state.iteration;
   const history: EpochRecord[] = [...(resumed?.meta.history ?? [])];
-  const save = (): void => {
+  /** Saves `saved`: the live state, or the copy a measurement made (trainer.ts measures alongside training). */
+  const save = (saved: TrainState = state): void => {
     if (opts.save === undefined) return;
-    saveModel(opts.save, state.net, modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, state, history));
+    saveModel(opts.save, saved.net, modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, saved, history));
   };
   const { stop, dispose } = listenForInterrupt((line) => reporter.note(line));
   try {
-    const afterMeasure = (_: TrainState, epoch: EpochEvent): void => {
+    const afterMeasure = (measured: TrainState, epoch: EpochEvent): void => {
       history.push(epochRecord(epoch));
-      save();
+      save(measured);
     };
     const result = await train(dataset, config, state, { emit: (e) => reporter.event(e), stop, afterMeasure }, { threads });
     if (!result.diverged) save(); // at the end, and at the stop point of an interrupted run
