@@ -115,7 +115,7 @@ export class EvalPool {
 
   /** Stops the workers and frees this thread's counters; the pool must not be used afterwards. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map(closeWorker));
     this.workers.length = 0;
     this.trainCounter.release();
     this.testCounter.release();
@@ -127,6 +127,23 @@ function sharedView(bytes: Uint8Array, start: number, end: number): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(end - start));
   copy.set(bytes.subarray(start, end));
   return copy;
+}
+
+/**
+ * Asks an idle worker to leave and waits for it to exit; terminate() only if it has not left
+ * after 5 s. NOTE: terminate() right after a worker's busy start (short runs, tests) now and
+ * then aborted the whole process in Node 20 (a V8 background compile job outliving the
+ * worker's isolate: "Assertion failed: (data.first) != nullptr" in NodePlatform::ForIsolate).
+ */
+async function closeWorker(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('close');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), 5000);
+  });
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
 }
 
 /** Sends one request and waits for its reply; rejects when the worker fails or exits instead. */

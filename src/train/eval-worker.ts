@@ -18,7 +18,15 @@ const net = new TwoLayerNet({ inputSize: init.inputSize, hiddenSize: init.hidden
 const train = new RangeCounter(init.train, net);
 const test = new RangeCounter(init.test, net);
 
-port.on('message', (request: CountRequest) => {
+port.on('message', (request: CountRequest | 'close') => {
+  if (request === 'close') {
+    // Leave by ourselves once idle: the pool's close() asks for this instead of terminate(),
+    // which can tear the isolate down under a background compile job and abort the process.
+    train.release();
+    test.release();
+    port.close();
+    return;
+  }
   answer(request).then(
     (reply) => port.postMessage(reply),
     (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies CountReply),
