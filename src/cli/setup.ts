@@ -3,6 +3,7 @@
  * codes in --help) and the choice of reporter and colour, made once.
  */
 import { Command } from 'commander';
+import { unwritableReason } from '../report/atomic-write.js';
 import { decideColor, initColor, isInteractive } from '../report/color.js';
 import { JsonReporter } from '../report/json.js';
 import { PlainReporter } from '../report/plain.js';
@@ -42,4 +43,10 @@ export function selectBackend(name: BackendName | undefined): void {
   const reason = name === 'wasm' ? wasmUnavailableReason() : null;
   if (reason !== null) throw new UsageError(`--backend wasm: ${reason}`);
   setBackend(name);
+}
+
+/** A usage error unless FILE can be written (its folder exists and is writable); nothing when no FILE. */
+export function requireWritable(flag: string, file: string | undefined): void {
+  const reason = file === undefined ? null : unwritableReason(file);
+  if (reason !== null) throw new UsageError(`${flag} '${file}': ${reason}`);
 }

@@ -54,6 +54,8 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   private readonly x: number;
   private readonly t: number;
   private readonly idx: number;
+  /** A view of idx, made again only when the memory has grown (a grown memory detaches old views). */
+  private idxView: Int32Array | null = null;
   private readonly capacity: number;
 
   constructor(
@@ -114,7 +116,10 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     const N = rows.length;
     if (N > this.shape.maxBatch) throw new RangeError(`trainStep: batch of ${N} rows, room for ${this.shape.maxBatch}`);
     const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.x, this.capacity);
-    const idx = this.arena.i32(this.idx, N);
+    if (this.idxView === null || this.idxView.buffer !== this.arena.exports.memory.buffer) {
+      this.idxView = this.arena.i32(this.idx, this.shape.maxBatch);
+    }
+    const idx = this.idxView; // no allocation per step
     for (let r = 0; r < N; r++) {
       const row = rows[r];
       if (!(row >= 0 && row < sparse.count)) throw new RangeError(`trainStep: row ${row} outside the split's ${sparse.count} images`);

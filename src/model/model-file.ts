@@ -22,6 +22,13 @@ export type { ModelMeta, EpochRecord } from './model-meta.js';
 export const MODEL_FORMAT = 'bp-train';
 export const BP_TRAIN_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
+/** Throws DataError when images of `pixels` pixels (from `source`) do not fit the model's input. */
+export function checkModelInput(file: string, meta: ModelMeta, pixels: number, source: string): void {
+  if (pixels !== meta.architecture.inputSize) {
+    throw new DataError(file, `the model takes ${meta.architecture.inputSize} inputs, but ${source} images have ${pixels} pixels`);
+  }
+}
+
 /** The file's bytes: tensors W1, b1, W2, b2 (float32) and the metadata. */
 export function encodeModel(net: TwoLayerNet, meta: ModelMeta): Uint8Array {
   const tensors: Record<string, Tensor> = {};

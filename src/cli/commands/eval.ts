@@ -8,17 +8,15 @@
 import { Command } from 'commander';
 import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
-import { loadModel } from '../../model/model-file.js';
+import { checkModelInput, loadModel } from '../../model/model-file.js';
 import { confusionMatrix, type ConfusionResult } from '../../train/confusion.js';
-import { unwritableReason } from '../../report/atomic-write.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { acc, thousands } from '../../report/format.js';
 import { evalChart, writeChart } from '../../report/plots.js';
 import { processOutput } from '../../report/reporter.js';
-import { DataError } from '../../data/data-error.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { addOptions, evalOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
+import { configureCommand, requireWritable } from '../setup.js';
 
 export interface EvalCliOptions {
   model: string;
@@ -39,16 +37,13 @@ export function makeEvalCommand(run: (code: Promise<number>) => void): Command {
 
 export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
-  const reason = opts.plot === undefined ? null : unwritableReason(opts.plot);
-  if (reason) throw new UsageError(`--plot '${opts.plot}': ${reason}`);
+  requireWritable('--plot', opts.plot);
   const { net, meta } = loadModel(opts.model);
   const source = opts.data ?? meta.data.source;
   const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
   const dataset = loadDataset(source, { testLimit, trainLimit: 1 });
   const { test } = dataset;
-  if (test.rows * test.cols !== meta.architecture.inputSize) {
-    throw new DataError(opts.model, `the model takes ${meta.architecture.inputSize} inputs, but ${source} images have ${test.rows * test.cols} pixels`);
-  }
+  checkModelInput(opts.model, meta, test.rows * test.cols, source);
   const result = confusionMatrix(net, test);
   if (opts.json) {
     processOutput.out(JSON.stringify({ event: 'eval', model: opts.model, source, testLimit: testLimit ?? null, iteration: meta.iteration, ...result }));

@@ -3,8 +3,6 @@
  * refusing options that contradict it), --save (the metadata written beside the weights)
  * and the command line that resumes an interrupted run.
  */
-import type { Dataset } from '../../data/dataset.js';
-import { DataError } from '../../data/data-error.js';
 import { Random } from '../../data/random.js';
 import { loadModel, type EpochRecord, type ModelMeta } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
@@ -83,14 +81,6 @@ export function resumeTarget(resumed: Resumed, requested: number | undefined): n
     );
   }
   return target;
-}
-
-/** Throws DataError when the data's image size is not the model's input size. */
-export function checkInputSize(resumed: Resumed, dataset: Dataset): void {
-  const pixels = dataset.train.rows * dataset.train.cols;
-  if (pixels !== resumed.meta.architecture.inputSize) {
-    throw new DataError(resumed.file, `the model takes ${resumed.meta.architecture.inputSize} inputs, but ${dataset.source} images have ${pixels} pixels`);
-  }
 }
 
 export function epochRecord(e: EpochEvent): EpochRecord {

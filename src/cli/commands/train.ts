@@ -7,19 +7,19 @@ import { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
 import { loadDataset } from '../../data/sources.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
-import { saveModel, type EpochRecord } from '../../model/model-file.js';
+import { checkModelInput, saveModel, type EpochRecord } from '../../model/model-file.js';
 import type { EpochEvent } from '../../train/events.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
-import { unwritableReason, writeFileAtomic } from '../../report/atomic-write.js';
+import { writeFileAtomic } from '../../report/atomic-write.js';
 import { gateLine, lossText, thousands } from '../../report/format.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
 import type { Reporter } from '../../report/reporter.js';
 import { EXIT, UsageError } from '../errors.js';
 import { listenForInterrupt } from '../interrupt.js';
 import { addOptions, trainOptions } from '../options.js';
-import { configureCommand, makeReporter, selectBackend } from '../setup.js';
-import { checkInputSize, epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
+import { configureCommand, makeReporter, requireWritable, selectBackend } from '../setup.js';
+import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 
 /** Batch size x hidden units at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
 export const MAX_BATCH_ACTIVATIONS = 2 ** 26;
@@ -71,10 +71,9 @@ export function makeTrainCommand(run: (code: Promise<number>) => void, name = 't
 
 /** `explicit(key)`: whether an option was given on the command line (--resume refuses contradictions). */
 export async function trainCommand(opts: TrainCliOptions, explicit: (key: string) => boolean = () => false): Promise<number> {
-  for (const [flag, file] of [['--metrics', opts.metrics], ['--save', opts.save], ['--plot', opts.plot]] as const) {
-    const reason = file === undefined ? null : unwritableReason(file);
-    if (reason) throw new UsageError(`${flag} '${file}': ${reason}`);
-  }
+  requireWritable('--metrics', opts.metrics);
+  requireWritable('--save', opts.save);
+  requireWritable('--plot', opts.plot);
   let resumed: Resumed | null = null;
   if (opts.resume !== undefined) {
     const read = readResume(opts.resume, opts, explicit);
@@ -91,7 +90,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   if (resumed && opts.save === undefined) reporter.note('bp-train: note: resuming without --save: the continued run will not be saved');
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
   const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
-  if (resumed) checkInputSize(resumed, dataset);
+  if (resumed) checkModelInput(resumed.file, resumed.meta, dataset.train.rows * dataset.train.cols, dataset.source);
   const config: TrainConfig = {
     hidden: opts.hidden,
     lr: opts.lr,
