@@ -5,7 +5,7 @@
  * skip the zero pixels of MNIST (about 81% of them) at no extra cost.
  */
 import type { FloatArray } from './matrix.js';
-import type { Kernels, Labels } from './kernels.js';
+import type { Kernels } from './kernels.js';
 
 export const jsKernels: Kernels = {
   name: 'js',
@@ -141,5 +141,3 @@ export function argmax(a: FloatArray, offset: number, n: number): number {
   }
   return best;
 }
-
-export type { Labels };

@@ -7,6 +7,7 @@
  */
 import { Matrix, type DType } from '../kernels/matrix.js';
 import { kernels } from '../kernels/backend.js';
+import { argmax } from '../kernels/js.js';
 import type { Labels } from '../kernels/kernels.js';
 import { Random } from '../data/random.js';
 import { Affine } from '../layers/affine.js';
@@ -112,10 +113,6 @@ export class TwoLayerNet {
 function toLabels(t: Truth): Labels {
   if (!(t instanceof Matrix)) return t;
   const labels = new Int32Array(t.rows);
-  for (let i = 0; i < t.rows; i++) {
-    let best = 0;
-    for (let j = 1; j < t.cols; j++) if (t.get(i, j) > t.get(i, best)) best = j;
-    labels[i] = best;
-  }
+  for (let i = 0; i < t.rows; i++) labels[i] = argmax(t.data, i * t.cols, t.cols);
   return labels;
 }

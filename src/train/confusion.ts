@@ -1,10 +1,11 @@
 /**
  * A model's test results in detail: accuracy, accuracy per class, the confusion matrix
  * (rows: true class, columns: predicted class) and the first misclassified examples.
- * For `bp-train eval`; the trainer itself only needs the accuracy (evaluate.ts).
+ * For `bp-train eval`; the trainer itself only needs the accuracy (count-correct.ts).
  */
 import type { Split } from '../data/dataset.js';
 import { BatchBuilder } from '../data/batches.js';
+import { argmax } from '../kernels/js.js';
 import type { TwoLayerNet } from '../network/two-layer-net.js';
 import { EVAL_CHUNK } from './count-correct.js';
 
@@ -50,11 +51,4 @@ export function confusionMatrix(net: TwoLayerNet, split: Split, maxWrong = 40): 
   });
   const correct = perClass.reduce((a, c) => a + c.correct, 0);
   return { count: split.count, correct, accuracy: split.count === 0 ? 0 : correct / split.count, perClass, confusion, misclassified };
-}
-
-/** Index of the first largest score in row data[offset .. offset + C), as the kernels' countCorrect. */
-export function argmax(data: ArrayLike<number>, offset: number, C: number): number {
-  let best = 0;
-  for (let j = 1; j < C; j++) if (data[offset + j] > data[offset + best]) best = j;
-  return best;
 }

@@ -32,8 +32,8 @@ export interface Summary {
   interrupted: boolean;
   gates: Gate[];
   backend: string;
-  /** Threads that measured accuracy (--threads); no other number depends on it. Always set by makeSummary. */
-  threads?: number;
+  /** Threads that measured accuracy (--threads); no other number depends on it. */
+  threads: number;
   wallMs: number;
   trainMs: number;
   evalMs: number;
@@ -60,7 +60,7 @@ export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
 export function makeSummary(
   result: TrainResult,
   gates: Gate[],
-  info: { batchSize: number; backend: string; threads?: number; loadMs: number; startIteration: number },
+  info: { batchSize: number; backend: string; threads: number; loadMs: number; startIteration: number },
 ): Summary {
   const trainedExamples = (result.iterations - info.startIteration) * info.batchSize;
   const status = result.diverged
@@ -84,7 +84,7 @@ export function makeSummary(
     interrupted: result.interrupted,
     gates,
     backend: info.backend,
-    threads: info.threads ?? 1,
+    threads: info.threads,
     wallMs: Math.round(performance.now()),
     trainMs: Math.round(result.trainMs),
     evalMs: Math.round(result.evalMs),
