@@ -45,7 +45,15 @@ export interface FusedTwoLayerNet {
   trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss?: number): number;
   /** How many of the images start .. start + count - 1 are classified as their label. */
   countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number;
-  /** Gives the net's memory back (for the next net of the same shape); do not use it afterwards. */
+  /** The threads that share each trainStep and countCorrect: this one and helpers on other cores. */
+  readonly threads: number;
+  /**
+   * Shares every later trainStep and countCorrect among `threads` threads (at most 8; 1 stops
+   * the helpers); resolves with the number used once they are ready. No number changes: a
+   * step's weights are the same bits for any thread count. Use no more threads than cores.
+   */
+  useThreads(threads: number): Promise<number>;
+  /** Gives the net's memory back (for the next net of the same shape, after useThreads(1)); do not use it afterwards. */
   release(): void;
 }
 

@@ -214,16 +214,24 @@ const HP_: usize = 20;
 const C_: usize = 24;
 const CP_: usize = 28;
 const SCALE_: usize = 32; // 256 f32: byte -> byte / 255
-const ROWS_: usize = 36; //  N x D u32: per image, the W1 row addresses of its nonzero pixels
-const VAL_: usize = 40; //   N x D f32: and their values
-const NNZ_: usize = 44; //   N i32: how many
-const HID_: usize = 48; //   N x Hp f32: relu(x W1 + b1)
-const DY_: usize = 52; //    N x Cp f32: scores, then dL/dscores
-const DH_: usize = 56; //    N x Hp f32: dL/dhidden (relu mask applied)
-const DW2_: usize = 60; //   Hp x Cp f32: dW2
-const DB_: usize = 64; //    max(Hp, Cp) f32: db2, then db1
+const LANES_: usize = 36; // one lane per thread (below): its own lists of nonzero pixels and scratch rows
+const LOSS_: usize = 40; //  N f64: each image's cross-entropy
+const HID_: usize = 44; //   N x Hp f32: relu(x W1 + b1)
+const DY_: usize = 48; //    N x Cp f32: scores, then dL/dscores
+const DH_: usize = 52; //    N x Hp f32: dL/dhidden (relu mask applied)
+const DW2_: usize = 56; //   Hp x Cp f32: dW2
+const DB1_: usize = 60; //   Hp f32: db1
+const DB2_: usize = 64; //   Cp f32: db2
 const W2T_: usize = 68; //   C x Hp f32: W2 transposed, for dH = dY W2^T
 // (wasm-fused.ts writes these NET_FIELDS = 18 fields, in this order.)
+
+/* A lane: LANE_FIELDS i32 at LANES + thread * LANE_BYTES, scratch that one thread alone writes. */
+const ROWS_: usize = 0; // N x D u32: per image, the W1 row addresses of its nonzero pixels
+const VAL_: usize = 4; //  N x D f32: and their values
+const NNZ_: usize = 8; //  N i32: how many
+const H_: usize = 12; //   Hp f32: one image's hidden row (counting)
+const S_: usize = 16; //   Cp f32: one image's scores (counting)
+const LANE_BYTES: usize = 20;
 
 // @ts-ignore: decorator
 @inline function field(net: usize, off: usize): usize {
@@ -235,43 +243,10 @@ export function fillScaleTable(table: usize): void {
   for (let v = 0; v < 256; v++) store<f32>(table + (<usize>v << 2), <f32>(<f64>v / 255));
 }
 
-/**
- * The nonzero pixels of one image (D bytes at img) as (W1 row address, value) pairs: rows[n]
- * is W1 + pixel * rowBytes, ready to load; returns the count. 64 bytes at a time: a bitmask of
- * the nonzero ones, then one step per set bit, so the all-zero borders of MNIST cost nothing
- * and the loop exits (mispredicted branches) are few.
- */
-function gatherNonzero(rows: usize, val: usize, img: usize, D: i32, table: usize, W1: usize, rowBytes: usize): i32 {
-  let n = 0;
-  let k = 0;
-  for (; k + 64 <= D; k += 64) n = gatherBits(rows, val, n, img, k, nonzeroBits64(img + k), table, W1, rowBytes);
-  for (; k + 16 <= D; k += 16) n = gatherBits(rows, val, n, img, k, nonzeroBits16(img + k), table, W1, rowBytes);
-  for (; k < D; k++) n = gatherBits(rows, val, n, img, k, load<u8>(img + k) != 0 ? 1 : 0, table, W1, rowBytes);
-  return n;
-}
-
 /** Bit t set where byte t of the 16 at p is not zero. */
 // @ts-ignore: decorator
 @inline function nonzeroBits16(p: usize): u64 {
   return <u64>i8x16.bitmask(i8x16.ne(v128.load(p), i8x16.splat(0)));
-}
-
-// @ts-ignore: decorator
-@inline function nonzeroBits64(p: usize): u64 {
-  return nonzeroBits16(p) | (nonzeroBits16(p + 16) << 16) | (nonzeroBits16(p + 32) << 32) | (nonzeroBits16(p + 48) << 48);
-}
-
-/** Appends the pixels k + t for the set bits t of `bits`; returns the new count. */
-// @ts-ignore: decorator
-@inline function gatherBits(rows: usize, val: usize, n: i32, img: usize, k: i32, bits: u64, table: usize, W1: usize, rowBytes: usize): i32 {
-  while (bits != 0) {
-    const p = <usize>k + <usize>ctz(bits);
-    bits &= bits - 1;
-    store<u32>(rows + (<usize>n << 2), <u32>(W1 + p * rowBytes));
-    store<f32>(val + (<usize>n << 2), load<f32>(table + (<usize>load<u8>(img + p) << 2)));
-    n++;
-  }
-  return n;
 }
 
 /*
@@ -438,10 +413,10 @@ function updateRows(dh: usize, rows: usize, val: usize, nnz: i32, lr: f32, o: us
   }
 }
 
-/** Affine1 + Relu1 of one image: h (Hp) = relu(b1 + sum over its nonzero pixels of x * W1[pixel, :]). */
-function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, Hp: i32): void {
-  for (let j = 0; j < Hp; ) {
-    const width = blockWidth((Hp - j) >> 2);
+/** Affine1 + Relu1 of one image, columns j0 .. j1 - 1 of h = relu(b1 + sum over its nonzero pixels of x * W1[pixel, :]). */
+function hiddenCols(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, j0: i32, j1: i32): void {
+  for (let j = j0; j < j1; ) {
+    const width = blockWidth((j1 - j) >> 2);
     const o = <usize>j << 2;
     sparseRows(h + o, b1 + o, rows, val, nnz, o, width, RELU);
     j += width << 2;
@@ -554,107 +529,267 @@ function decodeSparse(rows: usize, val: usize, start: usize, end: usize, table: 
   return <i32>n;
 }
 
-/**
- * One SGD iteration of TwoLayerNet on the N images idx[0 .. N) (i32 at idx) of a sparse split
- * (encodeSparse's starts, and its byte labels at labels): forward (Affine1 -> Relu1 -> Affine2
- * -> SoftmaxWithLoss), backward, and p -= lr * dL/dp.
- * Returns the summed cross-entropy of the batch (divide by N for the book's loss). When the
- * mean is above maxLoss or NaN, the weights are left untouched (the trainer reports a
- * divergence, as the layer path does before its update).
+/*
+ * One SGD iteration, and one accuracy count, by a team of 1 .. MAX_TEAM threads on one shared
+ * memory: thread 0 is the caller (wasm-fused.ts), the others run teamServe on worker threads
+ * (train/team-worker.ts) and take their commands from the team block below.
+ *
+ * The step is cut so that every float is computed by the same operations, in the same order,
+ * as by one thread alone; the weights after a step are the same bits for every team size.
+ * - Thread t owns a run of the hidden columns (cols below): Affine1 forward and Relu1 of every
+ *   image in those columns, and, after the loss, dH, dW2, db1, the SGD step of W2's rows and
+ *   b1 in them, and W1's columns in them. Each element of every sum is added in image order,
+ *   as before, whichever thread adds it.
+ * - Thread t owns a run of the batch's images (share below) for Affine2 and SoftmaxWithLoss,
+ *   which need whole hidden rows.
+ * Two barriers a step: once the hidden rows are whole, and once dL/dscores is. Every thread
+ * then adds the N losses in image order (the same sum everywhere, so all agree on divergence).
  */
-export function trainStep(net: usize, starts: usize, labels: usize, idx: usize, N: i32, lr: f32, maxLoss: f64): f64 {
+
+// The team block (TEAM_BYTES at `team`): i32 fields written by thread 0 before it bumps SEQ.
+const SEQ_: usize = 0; //       the command's number: bumped (and notified) once per command
+const CMD_: usize = 4; //       STEP, COUNT or QUIT
+const THREADS_: usize = 8; //   the team's size
+const FAILED_: usize = 12; //   not 0 once a helper failed: no one waits for anyone any more
+const STARTS_: usize = 16; //   the sparse split (encodeSparse): each image's first run
+const LABELS_: usize = 20; //   its labels, a byte each
+const IDX_: usize = 24; //      STEP: the batch's image numbers, N i32
+const N_: usize = 28; //        STEP: the batch size
+const LR_: usize = 32; //       STEP: the learning rate, f32
+const FIRST_: usize = 36; //    COUNT: the images FIRST .. END - 1
+const END_: usize = 40;
+const PARITY_: usize = 44; //   STEP: which half of the lists this step uses (it alternates)
+const MAXLOSS_: usize = 48; //  STEP: f64, as trainStep's maxLoss
+const SLOTS_: usize = 64; //    per thread, a cache line of its own (i32 fields below)
+const SLOT_BYTES: usize = 64;
+const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
+const COUNT_: usize = 4; //     its count (COUNT)
+const COL0_: usize = 8; //      its hidden columns COL0 .. COL1 - 1 (set with the layout, wasm-fused.ts)
+const COL1_: usize = 12;
+const DONE_: usize = 16; //     a helper's last finished command (its SEQ): thread 0 waits for it before touching weights
+// (wasm-fused.ts allocates SLOTS_ + MAX_TEAM * SLOT_BYTES bytes, MAX_TEAM = 8.)
+
+const STEP = 1;
+const COUNT = 2;
+
+/**
+ * Loads of a shared word before sleeping on it: a phase of a step takes tens of microseconds,
+ * about what a sleep and its wake-up cost, so a wait spins first (a core each, see eval-pool).
+ */
+const SPINS = 200000;
+
+// @ts-ignore: decorator
+@inline function slot(team: usize, t: i32): usize {
+  return team + SLOTS_ + <usize>t * SLOT_BYTES;
+}
+
+/** Waits until the i32 at p is at least k (it only grows); false when a helper failed meanwhile. */
+function waitAtLeast(team: usize, p: usize, k: i32): bool {
+  let spins = 0;
+  while (true) {
+    const v = atomic.load<i32>(p);
+    if (v >= k) return true;
+    if (atomic.load<i32>(team + FAILED_) != 0) return false;
+    if (++spins >= SPINS) {
+      atomic.wait<i32>(p, v, 100_000_000); // 0.1 s at most, then look at FAILED again
+      spins = 0;
+    }
+  }
+}
+
+/** Returns once every thread of the team has arrived here as often as this one; false when a helper failed. */
+function barrier(team: usize, thread: i32, threads: i32): bool {
+  if (threads == 1) return true;
+  const mine = slot(team, thread) + ARRIVALS_;
+  const k = atomic.load<i32>(mine) + 1;
+  atomic.store<i32>(mine, k);
+  atomic.notify(mine, threads - 1);
+  for (let t = 0; t < threads; t++) {
+    if (t != thread && !waitAtLeast(team, slot(team, t) + ARRIVALS_, k)) return false;
+  }
+  return true;
+}
+
+/** Item t * count / threads: thread t's share of `count` items is share(t) .. share(t + 1) - 1. */
+// @ts-ignore: decorator
+@inline function share(count: i32, t: i32, threads: i32): i32 {
+  return <i32>((<i64>count * <i64>t) / <i64>threads);
+}
+
+/**
+ * h (Hp) = relu(b1 + x W1) for one image, every thread's columns (the columns between runs
+ * are padding: zero weights, never written, zero in h).
+ */
+function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team: usize, threads: i32): void {
+  for (let t = 0; t < threads; t++) {
+    hiddenCols(h, b1, rows, val, nnz, load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_));
+  }
+}
+
+/**
+ * Thread `thread`'s part of one SGD iteration of TwoLayerNet on the N images IDX[0 .. N) of a
+ * sparse split (encodeSparse's starts, and its byte labels): forward (Affine1 -> Relu1 ->
+ * Affine2 -> SoftmaxWithLoss), backward, and p -= lr * dL/dp. Returns the summed cross-entropy
+ * of the batch (divide by N for the book's loss), or NaN when a helper failed. When the mean is
+ * above MAXLOSS or NaN, the weights are left untouched (the trainer reports a divergence, as the
+ * layer path does before its update).
+ */
+export function teamStep(net: usize, team: usize, thread: i32): f64 {
+  const threads = load<i32>(team + THREADS_);
+  const starts = field(team, STARTS_), labels = field(team, LABELS_), idx = field(team, IDX_);
+  const N = load<i32>(team + N_), lr = load<f32>(team + LR_), maxLoss = load<f64>(team + MAXLOSS_);
   const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
   const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
-  const rows = field(net, ROWS_), val = field(net, VAL_), nnz = field(net, NNZ_), table = field(net, SCALE_);
-  const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_), db = field(net, DB_);
-  const W2T = field(net, W2T_);
+  const table = field(net, SCALE_), losses = field(net, LOSS_);
+  const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_);
+  const db1 = field(net, DB1_), db2 = field(net, DB2_), W2T = field(net, W2T_);
+  const lane = field(net, LANES_); // lane 0's lists, 2 N images long: shared by the team
+  const rows = field(lane, ROWS_), val = field(lane, VAL_), nnz = field(lane, NNZ_);
   const rowD = <usize>D << 2, rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
+  const j0 = load<i32>(slot(team, thread), COL0_), j1 = load<i32>(slot(team, thread), COL1_);
+  const o0 = <usize>j0 << 2, width = j1 - j0;
   const scale: f64 = 1 / <f64>N;
 
-  // Forward, the loss and dL/dscores, image by image (the weights are not touched yet).
-  let loss: f64 = 0;
-  for (let i = 0; i < N; i++) {
+  // The lists of nonzero pixels, each thread those of its images, into this step's half of
+  // lane 0's lists (the other half may still be read by a thread updating W1 for the last step).
+  const half = <usize>(load<i32>(team + PARITY_) & 1) * <usize>N;
+  const rowsAt = rows + half * rowD, valAt = val + half * rowD, nnzAt = nnz + (half << 2);
+  for (let i = share(N, thread, threads); i < share(N, thread + 1, threads); i++) {
     const ri = <usize>i;
     const image = <usize>load<i32>(idx + (ri << 2));
     const first = <usize>load<u32>(starts + (image << 2)), end = <usize>load<u32>(starts + (image << 2), 4);
-    const n = decodeSparse(rows + ri * rowD, val + ri * rowD, first, end, table, W1, rowH);
-    store<i32>(nnz + (ri << 2), n);
-    const h = hid + ri * rowH;
-    hiddenRow(h, b1, rows + ri * rowD, val + ri * rowD, n, Hp);
+    store<i32>(nnzAt + (ri << 2), decodeSparse(rowsAt + ri * rowD, valAt + ri * rowD, first, end, table, W1, rowH));
+  }
+  if (!barrier(team, thread, threads)) return NaN;
+
+  // Affine1 + Relu1, this thread's columns of every image.
+  for (let i = 0; i < N; i++) {
+    const ri = <usize>i;
+    hiddenCols(hid + ri * rowH, b1, rowsAt + ri * rowD, valAt + ri * rowD, load<i32>(nnzAt + (ri << 2)), j0, j1);
+  }
+  if (!barrier(team, thread, threads)) return NaN;
+
+  // Affine2 and SoftmaxWithLoss, this thread's images: scores, the loss, dL/dscores.
+  for (let i = share(N, thread, threads); i < share(N, thread + 1, threads); i++) {
+    const ri = <usize>i;
     const s = dy + ri * rowC;
-    scoresRow(s, h, W2, b2, Hp, Cp);
-    const label = <i32>load<u8>(labels + image);
+    scoresRow(s, hid + ri * rowH, W2, b2, Hp, Cp);
+    const label = <i32>load<u8>(labels + <usize>load<i32>(idx + (ri << 2)));
     const scoreOfLabel = <f64>f32At(s, label);
-    loss += softmaxRow(s, s, C) - scoreOfLabel;
+    store<f64>(losses + (ri << 3), softmaxRow(s, s, C) - scoreOfLabel);
     // NOTE: dL/dscores = (y - onehot(t)) / N, the / N of the per-example mean.
     for (let c = 0; c < C; c++) store<f32>(s + (<usize>c << 2), <f32>(<f64>f32At(s, c) * scale));
     store<f32>(s + (<usize>label << 2), <f32>(<f64>f32At(s, label) - scale));
     for (let c = C; c < Cp; c++) store<f32>(s + (<usize>c << 2), 0);
   }
+  if (!barrier(team, thread, threads)) return NaN;
+  let loss: f64 = 0;
+  for (let i = 0; i < N; i++) loss += load<f64>(losses + (<usize>i << 3));
   if (!(loss / <f64>N <= maxLoss)) return loss;
 
-  // Relu1 backward of Affine2 backward: dH = (dY W2^T) where h > 0, with the old W2.
-  for (let j = 0; j < Hp; j++) {
+  // Relu1 backward of Affine2 backward, this thread's columns: dH = (dY W2^T) where h > 0, with
+  // the old W2 (its rows j0 .. j1 - 1 are read and updated by this thread alone).
+  for (let j = j0; j < j1; j++) {
     for (let c = 0; c < C; c++) store<f32>(W2T + (<usize>(c * Hp + j) << 2), f32At(W2, j * Cp + c));
   }
   for (let i = 0; i < N; i++) {
     const ri = <usize>i;
-    for (let j = 0; j < Hp; ) {
-      const width = blockWidth((Hp - j) >> 2);
+    for (let j = j0; j < j1; ) {
+      const w = blockWidth((j1 - j) >> 2);
       const o = <usize>j << 2;
-      denseRows(dh + ri * rowH + o, 0, dy + ri * rowC, 4, W2T + o, rowH, C, hid + ri * rowH + o, width);
-      j += width << 2;
+      denseRows(dh + ri * rowH + o, 0, dy + ri * rowC, 4, W2T + o, rowH, C, hid + ri * rowH + o, w);
+      j += w << 2;
     }
   }
 
-  // Affine2: dW2 = H^T dY, db2 = column sums of dY; then SGD.
-  for (let j = 0; j < Hp; j++) {
+  // Affine2: dW2 = H^T dY in this thread's rows, and their SGD step; db2 = column sums of dY
+  // and its step by thread 0.
+  for (let j = j0; j < j1; j++) {
     for (let c = 0; c < Cp; ) {
-      const width = blockWidth((Cp - c) >> 2);
+      const w = blockWidth((Cp - c) >> 2);
       const o = <usize>c << 2;
-      denseRows(dW2 + <usize>j * rowC + o, 0, hid + (<usize>j << 2), rowH, dy + o, rowC, N, 0, width);
-      c += width << 2;
+      denseRows(dW2 + <usize>j * rowC + o, 0, hid + (<usize>j << 2), rowH, dy + o, rowC, N, 0, w);
+      c += w << 2;
     }
   }
-  memory.fill(db, 0, rowC);
-  for (let i = 0; i < N; i++) axpy(db, dy + <usize>i * rowC, 1, Cp);
-  axpy(W2, dW2, -lr, Hp * Cp);
-  axpy(b2, db, -lr, Cp);
+  axpy(W2 + <usize>j0 * rowC, dW2 + <usize>j0 * rowC, -lr, width * Cp);
+  if (thread == 0) {
+    memory.fill(db2, 0, rowC);
+    for (let i = 0; i < N; i++) axpy(db2, dy + <usize>i * rowC, 1, Cp);
+    axpy(b2, db2, -lr, Cp);
+  }
 
-  // Affine1: db1 = column sums of dH; W1 -= lr * X^T dH, image by image, never storing dW1.
-  memory.fill(db, 0, rowH);
-  for (let i = 0; i < N; i++) axpy(db, dh + <usize>i * rowH, 1, Hp);
-  axpy(b1, db, -lr, Hp);
+  // Affine1, this thread's columns: db1 = column sums of dH; W1 -= lr * X^T dH, image by image,
+  // never storing dW1.
+  memory.fill(db1 + o0, 0, <usize>width << 2);
+  for (let i = 0; i < N; i++) axpy(db1 + o0, dh + <usize>i * rowH + o0, 1, width);
+  axpy(b1 + o0, db1 + o0, -lr, width);
   for (let i = 0; i < N; i++) {
     const ri = <usize>i;
-    const n = load<i32>(nnz + (ri << 2));
-    for (let j = 0; j < Hp; ) {
-      const width = blockWidth((Hp - j) >> 2);
+    const n = load<i32>(nnzAt + (ri << 2));
+    for (let j = j0; j < j1; ) {
+      const w = blockWidth((j1 - j) >> 2);
       const o = <usize>j << 2;
-      updateRows(dh + ri * rowH + o, rows + ri * rowD, val + ri * rowD, n, lr, o, width);
-      j += width << 2;
+      updateRows(dh + ri * rowH + o, rowsAt + ri * rowD, valAt + ri * rowD, n, lr, o, w);
+      j += w << 2;
     }
   }
   return loss;
 }
 
 /**
- * How many of N images (bytes at x, N x D) the net classifies as their byte label at t:
- * predict (Affine1 -> Relu1 -> Affine2) and argmax, first on ties. Uses the scratch of row 0.
+ * How many of the images FIRST .. END - 1 of a sparse split the net classifies as their label
+ * (argmax, first on ties); each thread counts its share, thread 0 returns the sum (a helper
+ * returns its own count; -1 when a helper failed). The same numbers as countCorrectBytes.
  */
-export function countCorrectBytes(net: usize, x: usize, t: usize, N: i32): i32 {
+export function teamCount(net: usize, team: usize, thread: i32): i32 {
+  const threads = load<i32>(team + THREADS_);
+  const starts = field(team, STARTS_), labels = field(team, LABELS_);
+  const first = load<i32>(team + FIRST_), count = load<i32>(team + END_) - first;
   const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
-  const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
-  const rows = field(net, ROWS_), val = field(net, VAL_), h = field(net, HID_), s = field(net, DY_);
+  const Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
   const table = field(net, SCALE_);
+  const lane = field(net, LANES_) + <usize>thread * LANE_BYTES;
+  const rows = field(lane, ROWS_), val = field(lane, VAL_), h = field(lane, H_), s = field(lane, S_);
   let correct = 0;
-  for (let i = 0; i < N; i++) {
-    const n = gatherNonzero(rows, val, x + <usize>i * <usize>D, D, table, W1, <usize>Hp << 2);
-    hiddenRow(h, b1, rows, val, n, Hp);
+  for (let i = first + share(count, thread, threads); i < first + share(count, thread + 1, threads); i++) {
+    const image = <usize>i;
+    const n = decodeSparse(rows, val, <usize>load<u32>(starts + (image << 2)), <usize>load<u32>(starts + (image << 2), 4), table, W1, <usize>Hp << 2);
+    hiddenRow(h, b1, rows, val, n, team, threads);
     scoresRow(s, h, W2, b2, Hp, Cp);
-    if (argmax(s, C) == <i32>load<u8>(t + <usize>i)) correct++;
+    if (argmax(s, C) == <i32>load<u8>(labels + image)) correct++;
   }
-  return correct;
+  store<i32>(slot(team, thread), correct, COUNT_);
+  if (!barrier(team, thread, threads)) return -1;
+  if (thread != 0) return correct;
+  let total = 0;
+  for (let t = 0; t < threads; t++) total += load<i32>(slot(team, t), COUNT_);
+  return total;
+}
+
+/**
+ * A helper's life (thread >= 1): waits for each command of thread 0 (the first is the one after
+ * `seen`), runs its part, and returns at QUIT. Between commands it spins a while, then sleeps.
+ */
+export function teamServe(net: usize, team: usize, thread: i32, seen: i32): void {
+  while (true) {
+    let spins = 0;
+    let seq = atomic.load<i32>(team + SEQ_);
+    while (seq == seen) {
+      if (++spins >= SPINS) {
+        atomic.wait<i32>(team + SEQ_, seen, -1);
+        spins = 0;
+      }
+      seq = atomic.load<i32>(team + SEQ_);
+    }
+    seen = seq;
+    const command = load<i32>(team + CMD_);
+    if (command == STEP) teamStep(net, team, thread);
+    else if (command == COUNT) teamCount(net, team, thread);
+    else return;
+    atomic.store<i32>(slot(team, thread), seq, DONE_);
+    atomic.notify(slot(team, thread) + DONE_, 1);
+  }
 }
 
 /** First free byte after the module's own data (math tables): wasm.ts allocates from here. */

@@ -22,12 +22,19 @@
  */
 import type { FusedNetShape, FusedTwoLayerNet, ParamArrays } from './fused.js';
 import type { WasmArena } from './wasm-module.js';
+import { hiddenLayout, type HiddenLayout } from './hidden-layout.js';
+import { COMMAND, MAX_TEAM, TEAM, TEAM_BYTES, WasmTeam } from './wasm-team.js';
 
-/** Images per countCorrectBytes call: one chunk of image bytes is copied in at a time. */
-export const WASM_EVAL_CHUNK = 500;
+/** Images a scratch chunk holds when a split's sparse copy is made. */
+const SCRATCH_IMAGES = 500;
 
 /** Fields of the descriptor, in the order of the offsets at the top of simd.as.ts's fused part. */
 const NET_FIELDS = 18;
+/** The descriptor's field HP (the hidden layout's width). */
+const HP_FIELD = 5;
+/** Fields of a lane (one thread's scratch), as LANE_BYTES in simd.as.ts, and the one of its hidden row. */
+const LANE_FIELDS = 5;
+const LANE_H = 3;
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
@@ -44,19 +51,25 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly outputSize: number;
-  private readonly Hp: number;
+  /** The hidden units' layout for the current team (hidden-layout.ts); its width is the Hp of simd.as.ts. */
+  private layout: HiddenLayout;
+  /** Room for the widest layout, in floats. */
+  private readonly maxWidth: number;
   private readonly Cp: number;
   private readonly net: number;
   private readonly W1: number;
   private readonly b1: number;
   private readonly W2: number;
   private readonly b2: number;
-  private readonly x: number;
-  private readonly t: number;
+  private readonly lanes: number;
+  /** Lanes allocated so far (lane t is thread t's scratch). */
+  private laneCount = 0;
+  private readonly scratch: number;
+  private readonly hidden: number;
   private readonly idx: number;
-  /** A view of idx, made again only when the memory has grown (a grown memory detaches old views). */
-  private idxView: Int32Array | null = null;
-  private readonly capacity: number;
+  private readonly team: WasmTeam;
+  /** Views of idx and of the team block's fields, made again only when the memory has grown. */
+  private views: { buffer: ArrayBufferLike; idx: Int32Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
 
   constructor(
     private readonly arena: WasmArena,
@@ -66,9 +79,11 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     this.inputSize = D;
     this.hiddenSize = H;
     this.outputSize = C;
-    const Hp = (this.Hp = roundUp4(H));
+    this.layout = hiddenLayout(H, 1);
+    let Hp = 0;
+    for (let t = 1; t <= MAX_TEAM; t++) Hp = Math.max(Hp, hiddenLayout(H, t).width);
+    this.maxWidth = Hp;
     const Cp = (this.Cp = roundUp4(C));
-    this.capacity = Math.max(N, WASM_EVAL_CHUNK);
     const f32s = (n: number): number => arena.alloc(n * 4);
     this.net = arena.alloc(NET_FIELDS * 4);
     const table = f32s(256);
@@ -76,20 +91,76 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     this.b1 = f32s(Hp);
     this.W2 = f32s(Hp * Cp);
     this.b2 = f32s(Cp);
+    this.lanes = arena.alloc(MAX_TEAM * LANE_FIELDS * 4);
     const fields = [
-      this.W1, this.b1, this.W2, this.b2, D, Hp, C, Cp, table,
-      f32s(N * D + 8), f32s(N * D + 8), f32s(N), // nonzero pixels' W1 rows, values (room for 8 more: decodeSparse), counts
-      f32s(N * Hp), f32s(N * Cp), f32s(N * Hp), // hidden, dscores, dhidden
-      f32s(Hp * Cp), f32s(Math.max(Hp, Cp)), f32s(C * Hp), // dW2, db, W2 transposed
+      this.W1, this.b1, this.W2, this.b2, D, this.layout.width, C, Cp, table, this.lanes,
+      arena.alloc(N * 8), // each image's loss, f64
+      (this.hidden = f32s(N * Hp)), f32s(N * Cp), f32s(N * Hp), // hidden, dscores, dhidden
+      f32s(Hp * Cp), f32s(Hp), f32s(Cp), f32s(C * Hp), // dW2, db1, db2, W2 transposed
     ];
-    this.x = arena.alloc(this.capacity * D);
-    this.t = arena.alloc(this.capacity);
+    this.scratch = arena.alloc(SCRATCH_IMAGES * D);
     this.idx = arena.alloc(N * 4);
+    // The team block on a cache line of its own (the arena aligns to 16 bytes).
+    this.team = new WasmTeam(arena, this.net, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
     arena.i32(this.net, fields.length).set(fields);
     arena.exports.fillScaleTable(table);
+    this.addLanes(1);
+    this.writeLayout();
+  }
+
+  /** Puts the layout's width in the descriptor and each thread's run in its slot; clears what padding is read. */
+  private writeLayout(): void {
+    const { arena, layout } = this;
+    arena.i32(this.net, NET_FIELDS)[HP_FIELD] = layout.width;
+    const slots = this.team.fields();
+    layout.runs.forEach(([j0, j1], t) => {
+      slots[TEAM.SLOTS + t * TEAM.SLOT + TEAM.COL0] = j0;
+      slots[TEAM.SLOTS + t * TEAM.SLOT + TEAM.COL1] = j1;
+    });
+    arena.f32(this.hidden, this.shape.maxBatch * this.maxWidth).fill(0);
+    const lanes = arena.i32(this.lanes, this.laneCount * LANE_FIELDS);
+    for (let t = 0; t < this.laneCount; t++) arena.f32(lanes[t * LANE_FIELDS + LANE_H], this.maxWidth).fill(0);
+  }
+
+  /** Allocates the scratch of threads laneCount .. threads - 1. */
+  private addLanes(threads: number): void {
+    const { inputSize: D, maxWidth: Hp, Cp, arena } = this;
+    const N = this.shape.maxBatch;
+    for (; this.laneCount < threads; this.laneCount++) {
+      // Lane 0 lists the pixels of two batches (the team's, alternately); the others, of one image.
+      const images = this.laneCount === 0 ? 2 * N : 1;
+      const lane = [
+        arena.alloc((images * D + 8) * 4), arena.alloc((images * D + 8) * 4), // nonzero pixels' W1 rows, values (room for 8 more: decodeSparse)
+        arena.alloc(images * 4), arena.alloc(Hp * 4), arena.alloc(Cp * 4), // their counts; one hidden row, one score row
+      ];
+      arena.i32(this.lanes + this.laneCount * LANE_FIELDS * 4, LANE_FIELDS).set(lane);
+    }
+  }
+
+  get threads(): number {
+    return this.team.threads;
+  }
+
+  async useThreads(threads: number): Promise<number> {
+    const n = Math.max(1, Math.min(threads, MAX_TEAM));
+    if (n === this.team.threads) return n;
+    const { W1, W2 } = { W1: this.inputSize * this.hiddenSize, W2: this.hiddenSize * this.outputSize };
+    const params: ParamArrays = { W1: new Float32Array(W1), b1: new Float32Array(this.hiddenSize), W2: new Float32Array(W2), b2: new Float32Array(this.outputSize) };
+    this.getParams(params);
+    await this.team.resize(1);
+    this.addLanes(n);
+    this.layout = hiddenLayout(this.hiddenSize, n);
+    this.writeLayout();
+    this.setParams(params);
+    await this.team.resize(n);
+    return n;
   }
 
   release(): void {
+    if (this.team.threads > 1) {
+      void this.team.stop(); // helpers still quitting: this net is not reused
+      return;
+    }
     const key = shapeKey(this.shape);
     const list = idle.get(key) ?? [];
     if (!list.includes(this)) list.push(this);
@@ -97,47 +168,85 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   }
 
   setParams(p: ParamArrays): void {
-    const { inputSize: D, hiddenSize: H, outputSize: C, Hp, Cp, arena } = this;
-    padRows(arena.f32(this.W1, D * Hp), p.W1, D, H, Hp);
-    padRows(arena.f32(this.b1, Hp), p.b1, 1, H, Hp);
-    padRows(arena.f32(this.W2, Hp * Cp), p.W2, H, C, Cp);
-    padRows(arena.f32(this.b2, Cp), p.b2, 1, C, Cp);
+    this.team.quiesce();
+    const { inputSize: D, hiddenSize: H, outputSize: C, Cp, arena } = this;
+    const { width: Hp, column } = this.layout;
+    const W1 = arena.f32(this.W1, D * Hp).fill(0);
+    const b1 = arena.f32(this.b1, Hp).fill(0);
+    const W2 = arena.f32(this.W2, Hp * Cp).fill(0);
+    const b2 = arena.f32(this.b2, Cp).fill(0);
+    for (let i = 0; i < D; i++) for (let j = 0; j < H; j++) W1[i * Hp + column[j]] = p.W1[i * H + j];
+    for (let j = 0; j < H; j++) b1[column[j]] = p.b1[j];
+    for (let j = 0; j < H; j++) for (let c = 0; c < C; c++) W2[column[j] * Cp + c] = p.W2[j * C + c];
+    for (let c = 0; c < C; c++) b2[c] = p.b2[c];
   }
 
   getParams(p: ParamArrays): void {
-    const { inputSize: D, hiddenSize: H, outputSize: C, Hp, Cp, arena } = this;
-    unpadRows(p.W1, arena.f32(this.W1, D * Hp), D, H, Hp);
-    unpadRows(p.b1, arena.f32(this.b1, Hp), 1, H, Hp);
-    unpadRows(p.W2, arena.f32(this.W2, Hp * Cp), H, C, Cp);
-    unpadRows(p.b2, arena.f32(this.b2, Cp), 1, C, Cp);
+    this.team.quiesce();
+    const { inputSize: D, hiddenSize: H, outputSize: C, Cp, arena } = this;
+    const { width: Hp, column } = this.layout;
+    const W1 = arena.f32(this.W1, D * Hp);
+    const b1 = arena.f32(this.b1, Hp);
+    const W2 = arena.f32(this.W2, Hp * Cp);
+    const b2 = arena.f32(this.b2, Cp);
+    for (let i = 0; i < D; i++) for (let j = 0; j < H; j++) p.W1[i * H + j] = W1[i * Hp + column[j]];
+    for (let j = 0; j < H; j++) p.b1[j] = b1[column[j]];
+    for (let j = 0; j < H; j++) for (let c = 0; c < C; c++) p.W2[j * C + c] = W2[column[j] * Cp + c];
+    for (let c = 0; c < C; c++) p.b2[c] = b2[c];
+  }
+
+  /** No allocation per step: the views are remade only after the memory grew. */
+  private currentViews(): NonNullable<WasmTwoLayerNet['views']> {
+    const buffer = this.arena.exports.memory.buffer;
+    if (this.views === null || this.views.buffer !== buffer) {
+      const i32 = this.team.fields();
+      this.views = {
+        buffer,
+        idx: this.arena.i32(this.idx, this.shape.maxBatch),
+        i32,
+        f32: new Float32Array(i32.buffer, i32.byteOffset, i32.length),
+        f64: new Float64Array(i32.buffer, i32.byteOffset, i32.length / 2),
+      };
+    }
+    return this.views;
   }
 
   trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss = Infinity): number {
     const N = rows.length;
     if (N > this.shape.maxBatch) throw new RangeError(`trainStep: batch of ${N} rows, room for ${this.shape.maxBatch}`);
-    const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.x, this.capacity);
-    if (this.idxView === null || this.idxView.buffer !== this.arena.exports.memory.buffer) {
-      this.idxView = this.arena.i32(this.idx, this.shape.maxBatch);
-    }
-    const idx = this.idxView; // no allocation per step
+    const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.scratch, SCRATCH_IMAGES);
+    const { idx, i32, f32, f64 } = this.currentViews();
     for (let r = 0; r < N; r++) {
       const row = rows[r];
       if (!(row >= 0 && row < sparse.count)) throw new RangeError(`trainStep: row ${row} outside the split's ${sparse.count} images`);
       idx[r] = row;
     }
-    return this.arena.exports.trainStep(this.net, sparse.starts, sparse.labels, this.idx, N, lr, maxLoss) / N;
+    i32[TEAM.STARTS] = sparse.starts;
+    i32[TEAM.LABELS] = sparse.labels;
+    i32[TEAM.IDX] = this.idx;
+    i32[TEAM.N] = N;
+    f32[TEAM.LR] = lr;
+    f64[TEAM.MAXLOSS] = maxLoss;
+    i32[TEAM.PARITY] ^= 1;
+    this.team.send(COMMAND.STEP);
+    const loss = this.arena.exports.teamStep(this.net, this.team.address, 0);
+    if (Number.isNaN(loss)) this.team.check();
+    return loss / N;
   }
 
   countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number {
-    const D = this.inputSize;
-    let correct = 0;
-    for (let done = 0; done < count; done += this.capacity) {
-      const n = Math.min(this.capacity, count - done);
-      const first = start + done;
-      this.arena.u8(this.x, n * D).set(images.subarray(first * D, (first + n) * D));
-      this.arena.u8(this.t, n).set(labels.subarray(first, first + n));
-      correct += this.arena.exports.countCorrectBytes(this.net, this.x, this.t, n);
-    }
+    if (count <= 0) return 0;
+    const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.scratch, SCRATCH_IMAGES);
+    if (!(start >= 0 && start + count <= sparse.count)) throw new RangeError(`countCorrect: images ${start} .. ${start + count - 1} outside the split's ${sparse.count}`);
+    this.team.quiesce();
+    const { i32 } = this.currentViews();
+    i32[TEAM.STARTS] = sparse.starts;
+    i32[TEAM.LABELS] = sparse.labels;
+    i32[TEAM.FIRST] = start;
+    i32[TEAM.END] = start + count;
+    this.team.send(COMMAND.COUNT);
+    const correct = this.arena.exports.teamCount(this.net, this.team.address, 0);
+    if (correct < 0) this.team.check();
     return correct;
   }
 }
@@ -183,18 +292,4 @@ function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D
   arena.alloc(end - base + 16); // decodeSparse reads up to 7 bytes past the end
   sparseCopies.set(images, sparse);
   return sparse;
-}
-
-/** dst (rows x stride) = src (rows x cols) with zeros in the columns cols .. stride - 1. */
-function padRows(dst: Float32Array, src: ArrayLike<number>, rows: number, cols: number, stride: number): void {
-  dst.fill(0);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) dst[i * stride + j] = src[i * cols + j];
-  }
-}
-
-function unpadRows(dst: { [i: number]: number }, src: Float32Array, rows: number, cols: number, stride: number): void {
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) dst[i * cols + j] = src[i * stride + j];
-  }
 }

@@ -2,6 +2,9 @@
  * Loads build/simd.wasm (compiled from simd.as.ts by `npm run build`) once per thread, and
  * hands out its linear memory through a bump allocator. It computes nothing itself.
  *
+ * The memory is shared (a SharedArrayBuffer): helper threads instantiate the same module on it
+ * (wasm-team.ts) to split a training step with this thread.
+ *
  * NOTE: a typed-array view on wasm memory dies when the memory grows (its buffer is detached).
  * `WasmArena` therefore never keeps views: callers ask for fresh ones (`f32(ptr, len)` ...)
  * after any allocation, and fixed buffers are allocated once, up front. The module starts with
@@ -14,13 +17,17 @@ import { readFileSync } from 'node:fs';
 
 /** The little of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly types). */
 interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
+
+/** A compiled module: it can be posted to a worker thread, as can a shared memory. */
+export type WasmModule = object;
 const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: SharedArrayBuffer;
   grow(pages: number): number;
 }
 
@@ -43,8 +50,9 @@ export interface SimdExports {
   sgdStep(p: number, g: number, lr: number, len: number): void;
   fillScaleTable(table: number): void;
   encodeSparse(dst: number, starts: number, x: number, N: number, D: number): number;
-  trainStep(net: number, starts: number, labels: number, idx: number, N: number, lr: number, maxLoss: number): number;
-  countCorrectBytes(net: number, x: number, t: number, N: number): number;
+  teamStep(net: number, team: number, thread: number): number;
+  teamCount(net: number, team: number, thread: number): number;
+  teamServe(net: number, team: number, thread: number, seen: number): void;
 }
 
 /** Where `npm run build` writes the module: <package>/build/simd.wasm, from src/ and dist/ alike. */
@@ -53,12 +61,23 @@ export const WASM_URL = new URL('../../build/simd.wasm', import.meta.url);
 const PAGE = 65536;
 /** Addresses are passed to wasm as signed 32-bit integers: stay below 2 GiB. */
 export const MAX_ARENA_BYTES = 2 ** 31 - 2 ** 16;
+/** The memory's size at start and at most, in pages: as `--initialMemory` and `--maximumMemory` in package.json. */
+const INITIAL_PAGES = 512;
+const MAXIMUM_PAGES = MAX_ARENA_BYTES / PAGE;
+
+/** The module's exports on `memory` (a new instance: its code, the memory's contents as they are). */
+export function instantiate(module: WasmModule, memory: WasmMemory): SimdExports {
+  return new WebAssemblyJs.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+}
 
 /** Linear memory handed out from the module's heap base upwards, 16-byte aligned, never freed. */
 export class WasmArena {
   private top: number;
 
-  constructor(readonly exports: SimdExports) {
+  constructor(
+    readonly module: WasmModule,
+    readonly exports: SimdExports,
+  ) {
     this.top = align(exports.heapBase());
   }
 
@@ -107,8 +126,8 @@ export function wasmArena(): WasmArena | Error {
   if (loaded === null) {
     try {
       const module = new WebAssemblyJs.Module(readFileSync(WASM_URL));
-      const instance = new WebAssemblyJs.Instance(module, {});
-      loaded = { arena: new WasmArena(instance.exports as unknown as SimdExports) };
+      const memory = new WebAssemblyJs.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+      loaded = { arena: new WasmArena(module, instantiate(module, memory)) };
     } catch (e) {
       loaded = { error: `cannot load ${WASM_URL.pathname} (run npm run build): ${e instanceof Error ? e.message : String(e)}` };
     }

@@ -51,7 +51,18 @@ export function shareRange(count: number, shares: number, k: number): { start: n
   return { start: Math.floor((k * count) / shares), end: Math.floor(((k + 1) * count) / shares) };
 }
 
-export class EvalPool {
+export type Accuracies = { trainAcc: number; testAcc: number };
+
+/** What the trainer measures with: an EvalPool, or the fused net's own team (team-measurer.ts). */
+export interface Measurer {
+  /** True when the counting happens elsewhere and this thread only waits: the weights may change as soon as accuracies() returns its promise. */
+  readonly countsAlongside: boolean;
+  /** Accuracy on the whole train and test splits, for the weights as they are at the call. */
+  accuracies(yielder?: Yielder): Promise<Accuracies>;
+  close(): Promise<void>;
+}
+
+export class EvalPool implements Measurer {
   private readonly workers: Worker[] = [];
   private readonly trainCounter: RangeCounter;
   private readonly testCounter: RangeCounter;
@@ -92,7 +103,7 @@ export class EvalPool {
    * Accuracy on the whole train and test splits, for the weights net.params hold at the call.
    * With workers, the weights are copied to them before this returns (see countsAlongside).
    */
-  async accuracies(yielder?: Yielder): Promise<{ trainAcc: number; testAcc: number }> {
+  async accuracies(yielder?: Yielder): Promise<Accuracies> {
     const { W1, b1, W2, b2 } = this.net.params;
     const request: CountRequest = { W1: W1.data, b1: b1.data, W2: W2.data, b2: b2.data };
     const replies = this.workers.map((worker) => ask(worker, request));

@@ -27,8 +27,8 @@ export interface TrainStep {
   step(sampler: Random): number;
   /** Makes net.params hold the current weights (a no-op on the layer path). */
   sync(): void;
-  /** Frees what the step holds outside the JS heap (the fused net's wasm memory). */
-  release(): void;
+  /** Frees what the step holds outside the JS heap (the fused net's wasm memory and helper threads). */
+  release(): void | Promise<void>;
 }
 
 export class LayerStep implements TrainStep {
@@ -65,7 +65,7 @@ export class FusedStep implements TrainStep {
 
   constructor(
     private readonly net: TwoLayerNet,
-    private readonly fused: FusedTwoLayerNet,
+    readonly fused: FusedTwoLayerNet,
     private readonly split: Split,
     batchSize: number,
     private readonly lr: number,
@@ -85,7 +85,8 @@ export class FusedStep implements TrainStep {
     this.fused.getParams(paramArrays(this.net));
   }
 
-  release(): void {
+  async release(): Promise<void> {
+    await this.fused.useThreads(1);
     this.fused.release();
   }
 }

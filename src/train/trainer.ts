@@ -21,9 +21,11 @@ import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
 import { PARAM_NAMES, TwoLayerNet } from '../network/two-layer-net.js';
-import { EvalPool } from './eval-pool.js';
+import { availableParallelism } from 'node:os';
+import { EvalPool, type Accuracies, type Measurer } from './eval-pool.js';
 import type { EpochEvent, TrainEvent } from './events.js';
-import { makeTrainStep, type TrainStep } from './step.js';
+import { FusedStep, makeTrainStep, type TrainStep } from './step.js';
+import { TeamMeasurer } from './team-measurer.js';
 import { Yielder } from './yielder.js';
 
 export interface TrainConfig {
@@ -103,13 +105,22 @@ export function initialState(config: TrainConfig, inputSize: number, outputSize 
 }
 
 export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, options: RunOptions = {}): Promise<TrainResult> {
-  const evalPool = new EvalPool(dataset, state.net, options.threads ?? 1);
+  const threads = options.threads ?? 1;
   const trainStep = makeTrainStep(state.net, dataset.train, config.batchSize, config.lr, DIVERGED_LOSS);
+  let measurer: Measurer | null = null;
   try {
-    return await trainLoop(dataset, config, state, hooks, trainStep, evalPool);
+    if (trainStep instanceof FusedStep) {
+      // Steps and measurements shared by a team of threads, one a core at most: its threads
+      // wait for each other by spinning, which a core shared by two of them turns into a crawl.
+      await trainStep.fused.useThreads(Math.min(threads, availableParallelism()));
+      measurer = new TeamMeasurer(trainStep.fused, dataset);
+    } else {
+      measurer = new EvalPool(dataset, state.net, threads);
+    }
+    return await trainLoop(dataset, config, state, hooks, trainStep, measurer);
   } finally {
-    trainStep.release();
-    await evalPool.close();
+    await trainStep.release();
+    await measurer?.close();
   }
 }
 
@@ -119,7 +130,7 @@ async function trainLoop(
   state: TrainState,
   hooks: TrainHooks,
   trainStep: TrainStep,
-  evalPool: EvalPool,
+  evalPool: Measurer,
 ): Promise<TrainResult> {
   const { sampler } = state;
   const { train: trainSplit, test: testSplit } = dataset;
@@ -282,8 +293,6 @@ async function trainLoop(
   else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;
   return result;
 }
-
-type Accuracies = { trainAcc: number; testAcc: number };
 
 /** A measurement running on worker threads, with what its epoch event and afterMeasure need. */
 interface PendingMeasurement {

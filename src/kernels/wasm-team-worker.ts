@@ -1,0 +1,25 @@
+/**
+ * A helper thread of wasm-team.ts: the module on the shared memory, serving the team's commands
+ * (simd.as.ts's teamServe) until told to quit. If its part fails, it marks the team block
+ * FAILED (so that no thread waits for it any more) and says why.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { instantiate } from './wasm-module.js';
+import { MAX_TEAM, TEAM, TEAM_BYTES, type TeamWorkerInit, type TeamWorkerMessage } from './wasm-team.js';
+
+const init = workerData as TeamWorkerInit;
+const port = parentPort;
+if (port === null) throw new Error('wasm-team-worker.js runs as a worker thread only');
+
+const post = (message: TeamWorkerMessage): void => port.postMessage(message);
+try {
+  const exports = instantiate(init.module, init.memory);
+  post('ready');
+  exports.teamServe(init.net, init.team, init.thread, init.seen);
+} catch (e) {
+  const fields = new Int32Array(init.memory.buffer, init.team, TEAM_BYTES / 4);
+  Atomics.store(fields, TEAM.FAILED, 1);
+  for (let t = 0; t < MAX_TEAM; t++) Atomics.notify(fields, TEAM.SLOTS + t * TEAM.SLOT + TEAM.ARRIVALS); // wake whoever sleeps there
+  post({ error: e instanceof Error ? e.message : String(e) });
+}
+port.close();

@@ -1,0 +1,170 @@
+/**
+ * The helper threads of a fused wasm net: threads - 1 workers (wasm-team-worker.ts), each an
+ * instance of the same module on the same shared memory, running simd.as.ts's teamServe. The
+ * calling thread is thread 0: it writes a command into the team block, bumps its number and
+ * does its own part (teamStep, teamCount); the helpers do theirs, meeting at barriers in shared
+ * memory. simd.as.ts says how a step is cut so that no number depends on the team's size.
+ *
+ * Why threads inside a step: the step is the critical path (10,000 of them, ~0.15 ms each on
+ * one core), and only splitting it lets the second core shorten it. A step is too short for
+ * messages between threads (~50 µs each way), so the threads wait for each other by spinning
+ * on shared words, and sleep only when nothing comes for a while.
+ *
+ * This file holds the team block's layout on the JS side (the offsets in simd.as.ts, in i32
+ * units) and the workers' lives: start, stop, failure. It computes nothing.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WasmArena, WasmMemory, WasmModule } from './wasm-module.js';
+
+/** The largest team: simd.as.ts reserves a slot for each. */
+export const MAX_TEAM = 8;
+/** Bytes of a team block: SLOTS_ + MAX_TEAM * SLOT_BYTES in simd.as.ts. */
+export const TEAM_BYTES = 64 + MAX_TEAM * 64;
+
+/** Fields of the team block, as indexes into an Int32Array (Float32Array for LR, Float64Array for MAXLOSS) over it. */
+export const TEAM = {
+  SEQ: 0, CMD: 1, THREADS: 2, FAILED: 3, STARTS: 4, LABELS: 5, IDX: 6, N: 7, LR: 8, FIRST: 9, END: 10, PARITY: 11, MAXLOSS: 6,
+  /** Thread t's slot starts at SLOTS + t * SLOT; its fields, from there: */
+  SLOTS: 16, SLOT: 16, ARRIVALS: 0, COUNT: 1, COL0: 2, COL1: 3, DONE: 4,
+} as const;
+/** Loads of a shared word before sleeping on it, as in simd.as.ts. */
+const SPINS = 200000;
+
+/** The commands of simd.as.ts. */
+export const COMMAND = { STEP: 1, COUNT: 2, QUIT: 3 } as const;
+
+/** What a helper is started with (its workerData). */
+export interface TeamWorkerInit {
+  module: WasmModule;
+  memory: WasmMemory;
+  net: number;
+  team: number;
+  thread: number;
+  /** The command number when it starts: it waits for the next one. */
+  seen: number;
+}
+
+/** A helper's message: 'ready' once instantiated, or why it failed. */
+export type TeamWorkerMessage = 'ready' | { error: string };
+
+/** The compiled worker. Under vitest this module runs from src/*.ts, so it points at dist/. */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/kernels/wasm-team-worker.js', import.meta.url)
+  : new URL('./wasm-team-worker.js', import.meta.url);
+
+export class WasmTeam {
+  private helpers: Worker[] = [];
+  private failure: string | null = null;
+  private view: Int32Array | null = null;
+
+  /** `address`: TEAM_BYTES at a 64-byte boundary, zeroed; `net`: the fused net's descriptor. */
+  constructor(
+    private readonly arena: WasmArena,
+    private readonly net: number,
+    readonly address: number,
+  ) {
+    this.fields()[TEAM.THREADS] = 1;
+  }
+
+  /** The team's size: this thread and its helpers. */
+  get threads(): number {
+    return this.helpers.length + 1;
+  }
+
+  /** An Int32Array over the team block (made again when the memory has grown). */
+  fields(): Int32Array {
+    if (this.view === null || this.view.buffer !== this.arena.exports.memory.buffer) this.view = this.arena.i32(this.address, TEAM_BYTES / 4);
+    return this.view;
+  }
+
+  /** Starts helpers until the team has `threads` threads (stops them all first if it has others); resolves once all are ready. */
+  async resize(threads: number): Promise<void> {
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_TEAM) {
+      throw new RangeError(`team: threads must be an integer from 1 to ${MAX_TEAM}, got ${threads}`);
+    }
+    if (threads === this.threads) return;
+    await this.stop();
+    const fields = this.fields();
+    const seen = Atomics.load(fields, TEAM.SEQ);
+    for (let t = 0; t < MAX_TEAM; t++) {
+      fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.ARRIVALS] = 0;
+      fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.DONE] = seen;
+    }
+    fields[TEAM.FAILED] = 0;
+    this.failure = null;
+    const starting = [];
+    for (let thread = 1; thread < threads; thread++) {
+      const init: TeamWorkerInit = { module: this.arena.module, memory: this.arena.exports.memory, net: this.net, team: this.address, thread, seen };
+      const worker = new Worker(WORKER_URL, { workerData: init });
+      this.helpers.push(worker);
+      starting.push(
+        new Promise<void>((resolve, reject) => {
+          worker.once('message', (message: TeamWorkerMessage) => (message === 'ready' ? resolve() : reject(new Error(message.error))));
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`team helper ${thread} exited with code ${code} before it was ready`)));
+        }),
+      );
+      worker.on('message', (message: TeamWorkerMessage) => {
+        if (message !== 'ready') this.failure ??= message.error;
+      });
+      worker.on('error', (e) => {
+        this.failure ??= e.message;
+      });
+    }
+    try {
+      await Promise.all(starting);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    this.fields()[TEAM.THREADS] = threads;
+  }
+
+  /** Sends `command` (its arguments are in the team block already) to the helpers, if any. */
+  send(command: number): void {
+    const fields = this.fields();
+    fields[TEAM.CMD] = command;
+    if (this.helpers.length === 0) return;
+    Atomics.add(fields, TEAM.SEQ, 1);
+    Atomics.notify(fields, TEAM.SEQ);
+  }
+
+  /**
+   * Returns once every helper has finished the last command. A step returns on thread 0 while
+   * helpers may still update their columns of W1: wait for this before reading or writing the
+   * weights from anywhere else.
+   */
+  quiesce(): void {
+    if (this.helpers.length === 0) return;
+    const fields = this.fields();
+    const seq = Atomics.load(fields, TEAM.SEQ);
+    for (let t = 1; t <= this.helpers.length; t++) {
+      const done = TEAM.SLOTS + t * TEAM.SLOT + TEAM.DONE;
+      for (let spins = 0; Atomics.load(fields, done) !== seq; spins++) {
+        this.check();
+        if (spins > SPINS) Atomics.wait(fields, done, Atomics.load(fields, done), 100);
+      }
+    }
+  }
+
+  /** Throws when a helper failed (thread 0's part then returns NaN or -1). */
+  check(): void {
+    if (this.failure !== null || Atomics.load(this.fields(), TEAM.FAILED) !== 0) {
+      throw new Error(`a training helper thread failed: ${this.failure ?? 'see its error above'}`);
+    }
+  }
+
+  /** Tells the helpers to quit and waits until they have exited; the team is then this thread alone. */
+  async stop(): Promise<void> {
+    const helpers = this.helpers;
+    if (helpers.length === 0) return;
+    this.helpers = [];
+    const exited = helpers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+    const fields = this.fields();
+    fields[TEAM.THREADS] = 1;
+    fields[TEAM.CMD] = COMMAND.QUIT;
+    Atomics.add(fields, TEAM.SEQ, 1);
+    Atomics.notify(fields, TEAM.SEQ);
+    await Promise.all(exited);
+  }
+}
