@@ -43,6 +43,11 @@ export interface FusedTwoLayerNet {
    * unchanged (a diverged run keeps its last weights, as on the layer path).
    */
   trainStep(images: Uint8Array, labels: Uint8Array, rows: Int32Array, lr: number, maxLoss?: number): number;
+  /**
+   * Readies these images (and labels) for trainStep and countCorrect now: the wasm net keeps a
+   * sparse copy of each split it is given, made on first use otherwise.
+   */
+  prepare(images: Uint8Array, labels: Uint8Array): void;
   /** How many of the images start .. start + count - 1 are classified as their label. */
   countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number;
   /** The threads that share each trainStep and countCorrect: this one and helpers on other cores. */

@@ -228,7 +228,7 @@ const W2T_: usize = 68; //   C x Hp f32: W2 transposed, for dH = dY W2^T
 /* A lane: LANE_FIELDS i32 at LANES + thread * LANE_BYTES, scratch that one thread alone writes. */
 const ROWS_: usize = 0; // N x D u32: per image, the W1 row addresses of its nonzero pixels
 const VAL_: usize = 4; //  N x D f32: and their values
-const NNZ_: usize = 8; //  N i32: how many
+const SPANS_: usize = 8; // N (i32, i32): where each image's entries start in those lists, and how many
 const H_: usize = 12; //   Hp f32: one image's hidden row (counting)
 const S_: usize = 16; //   Cp f32: one image's scores (counting)
 const LANE_BYTES: usize = 20;
@@ -566,6 +566,7 @@ const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
 const COUNT_: usize = 4; //     its count (COUNT)
 const COL0_: usize = 8; //      its hidden columns COL0 .. COL1 - 1 (set with the layout, wasm-fused.ts)
 const COL1_: usize = 12;
+const TOUCHED_: usize = 20; //  a sum of bytes read only to bring them into the cache (touchImages)
 const DONE_: usize = 16; //     a helper's last finished command (its SEQ): thread 0 waits for it before touching weights
 // (wasm-fused.ts allocates SLOTS_ + MAX_TEAM * SLOT_BYTES bytes, MAX_TEAM = 8.)
 
@@ -627,6 +628,22 @@ function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team:
 }
 
 /**
+ * Reads one byte of every cache line of the images idx[i0 .. i1) of a sparse split. Each image
+ * sits at a random place in the copy (12 MB for MNIST): decoded one after another, each waited
+ * for its own memory (a third of a step's time went there); read first, together, their lines
+ * arrive together. The sum goes to `sink` only so that the reads are kept.
+ */
+function touchImages(idx: usize, starts: usize, i0: i32, i1: i32, sink: usize): void {
+  let sum: u32 = 0;
+  for (let i = i0; i < i1; i++) {
+    const image = <usize>load<i32>(idx + (<usize>i << 2));
+    const end = <usize>load<u32>(starts + (image << 2), 4);
+    for (let q = <usize>load<u32>(starts + (image << 2)) & ~63; q < end; q += 64) sum += <u32>load<u8>(q);
+  }
+  store<u32>(sink, sum, TOUCHED_);
+}
+
+/**
  * Thread `thread`'s part of one SGD iteration of TwoLayerNet on the N images IDX[0 .. N) of a
  * sparse split (encodeSparse's starts, and its byte labels): forward (Affine1 -> Relu1 ->
  * Affine2 -> SoftmaxWithLoss), backward, and p -= lr * dL/dp. Returns the summed cross-entropy
@@ -644,33 +661,41 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_);
   const db1 = field(net, DB1_), db2 = field(net, DB2_), W2T = field(net, W2T_);
   const lane = field(net, LANES_); // lane 0's lists, 2 N images long: shared by the team
-  const rows = field(lane, ROWS_), val = field(lane, VAL_), nnz = field(lane, NNZ_);
-  const rowD = <usize>D << 2, rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
+  const rows = field(lane, ROWS_), val = field(lane, VAL_), spans = field(lane, SPANS_);
+  const rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
   const j0 = load<i32>(slot(team, thread), COL0_), j1 = load<i32>(slot(team, thread), COL1_);
   const o0 = <usize>j0 << 2, width = j1 - j0;
   const scale: f64 = 1 / <f64>N;
 
   // The lists of nonzero pixels, each thread those of its images, into this step's half of
-  // lane 0's lists (the other half may still be read by a thread updating W1 for the last step).
+  // lane 0's lists (the other half may still be read by a thread updating W1 for the last step),
+  // one after another from the thread's first image's place: spans[i] = (first entry, count).
   const half = <usize>(load<i32>(team + PARITY_) & 1) * <usize>N;
-  const rowsAt = rows + half * rowD, valAt = val + half * rowD, nnzAt = nnz + (half << 2);
-  for (let i = share(N, thread, threads); i < share(N, thread + 1, threads); i++) {
+  const rowsAt = rows + half * (<usize>D << 2), valAt = val + half * (<usize>D << 2), spansAt = spans + (half << 3);
+  const i0 = share(N, thread, threads), i1 = share(N, thread + 1, threads);
+  touchImages(idx, starts, i0, i1, slot(team, thread));
+  let entry = <usize>i0 * <usize>D;
+  for (let i = i0; i < i1; i++) {
     const ri = <usize>i;
     const image = <usize>load<i32>(idx + (ri << 2));
     const first = <usize>load<u32>(starts + (image << 2)), end = <usize>load<u32>(starts + (image << 2), 4);
-    store<i32>(nnzAt + (ri << 2), decodeSparse(rowsAt + ri * rowD, valAt + ri * rowD, first, end, table, W1, rowH));
+    const n = decodeSparse(rowsAt + (entry << 2), valAt + (entry << 2), first, end, table, W1, rowH);
+    store<i32>(spansAt + (ri << 3), <i32>entry);
+    store<i32>(spansAt + (ri << 3), n, 4);
+    entry += <usize>n;
   }
   if (!barrier(team, thread, threads)) return NaN;
 
   // Affine1 + Relu1, this thread's columns of every image.
   for (let i = 0; i < N; i++) {
-    const ri = <usize>i;
-    hiddenCols(hid + ri * rowH, b1, rowsAt + ri * rowD, valAt + ri * rowD, load<i32>(nnzAt + (ri << 2)), j0, j1);
+    const at = spansAt + (<usize>i << 3);
+    const e = <usize>load<i32>(at) << 2;
+    hiddenCols(hid + <usize>i * rowH, b1, rowsAt + e, valAt + e, load<i32>(at, 4), j0, j1);
   }
   if (!barrier(team, thread, threads)) return NaN;
 
   // Affine2 and SoftmaxWithLoss, this thread's images: scores, the loss, dL/dscores.
-  for (let i = share(N, thread, threads); i < share(N, thread + 1, threads); i++) {
+  for (let i = i0; i < i1; i++) {
     const ri = <usize>i;
     const s = dy + ri * rowC;
     scoresRow(s, hid + ri * rowH, W2, b2, Hp, Cp);
@@ -725,12 +750,12 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   for (let i = 0; i < N; i++) axpy(db1 + o0, dh + <usize>i * rowH + o0, 1, width);
   axpy(b1 + o0, db1 + o0, -lr, width);
   for (let i = 0; i < N; i++) {
-    const ri = <usize>i;
-    const n = load<i32>(nnzAt + (ri << 2));
+    const at = spansAt + (<usize>i << 3);
+    const e = <usize>load<i32>(at) << 2, n = load<i32>(at, 4);
     for (let j = j0; j < j1; ) {
       const w = blockWidth((j1 - j) >> 2);
       const o = <usize>j << 2;
-      updateRows(dh + ri * rowH + o, rowsAt + ri * rowD, valAt + ri * rowD, n, lr, o, w);
+      updateRows(dh + <usize>i * rowH + o, rowsAt + e, valAt + e, n, lr, o, w);
       j += w << 2;
     }
   }

@@ -68,6 +68,8 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   private readonly hidden: number;
   private readonly idx: number;
   private readonly team: WasmTeam;
+  /** Set when a helper failed: the weights are not to be trusted, the net is not reused. */
+  private broken = false;
   /** Views of idx and of the team block's fields, made again only when the memory has grown. */
   private views: { buffer: ArrayBufferLike; idx: Int32Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
 
@@ -131,7 +133,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
       const images = this.laneCount === 0 ? 2 * N : 1;
       const lane = [
         arena.alloc((images * D + 8) * 4), arena.alloc((images * D + 8) * 4), // nonzero pixels' W1 rows, values (room for 8 more: decodeSparse)
-        arena.alloc(images * 4), arena.alloc(Hp * 4), arena.alloc(Cp * 4), // their counts; one hidden row, one score row
+        arena.alloc(images * 8), arena.alloc(Hp * 4), arena.alloc(Cp * 4), // each image's span of them; one hidden row, one score row
       ];
       arena.i32(this.lanes + this.laneCount * LANE_FIELDS * 4, LANE_FIELDS).set(lane);
     }
@@ -143,21 +145,37 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
 
   async useThreads(threads: number): Promise<number> {
     const n = Math.max(1, Math.min(threads, MAX_TEAM));
+    if (this.team.failed) {
+      // Its weights may be half updated: stop what is left of the team, and never reuse the net.
+      this.broken = true;
+      await this.team.stop();
+      if (n > 1) this.team.check();
+      return 1;
+    }
     if (n === this.team.threads) return n;
-    const { W1, W2 } = { W1: this.inputSize * this.hiddenSize, W2: this.hiddenSize * this.outputSize };
-    const params: ParamArrays = { W1: new Float32Array(W1), b1: new Float32Array(this.hiddenSize), W2: new Float32Array(W2), b2: new Float32Array(this.outputSize) };
+    const H = this.hiddenSize;
+    const params: ParamArrays = {
+      W1: new Float32Array(this.inputSize * H),
+      b1: new Float32Array(H),
+      W2: new Float32Array(H * this.outputSize),
+      b2: new Float32Array(this.outputSize),
+    };
     this.getParams(params);
-    await this.team.resize(1);
+    if (this.team.threads > 1) await this.team.resize(1);
     this.addLanes(n);
-    this.layout = hiddenLayout(this.hiddenSize, n);
+    this.layout = hiddenLayout(H, n);
     this.writeLayout();
     this.setParams(params);
-    await this.team.resize(n);
+    await this.team.resize(n); // with no helpers yet, they start before this awaits
     return n;
   }
 
+  prepare(images: Uint8Array, labels: Uint8Array): void {
+    sparseSplit(this.arena, images, labels, this.inputSize, this.scratch, SCRATCH_IMAGES);
+  }
+
   release(): void {
-    if (this.team.threads > 1) {
+    if (this.team.threads > 1 || this.broken) {
       void this.team.stop(); // helpers still quitting: this net is not reused
       return;
     }
@@ -230,7 +248,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     i32[TEAM.PARITY] ^= 1;
     this.team.send(COMMAND.STEP);
     const loss = this.arena.exports.teamStep(this.net, this.team.address, 0);
-    if (Number.isNaN(loss)) this.team.check();
+    this.team.check();
     return loss / N;
   }
 
@@ -246,7 +264,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     i32[TEAM.END] = start + count;
     this.team.send(COMMAND.COUNT);
     const correct = this.arena.exports.teamCount(this.net, this.team.address, 0);
-    if (correct < 0) this.team.check();
+    this.team.check();
     return correct;
   }
 }

@@ -3,14 +3,12 @@
  * (simd.as.ts's teamServe) until told to quit. If its part fails, it marks the team block
  * FAILED (so that no thread waits for it any more) and says why.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { instantiate } from './wasm-module.js';
 import { MAX_TEAM, TEAM, TEAM_BYTES, type TeamWorkerInit, type TeamWorkerMessage } from './wasm-team.js';
 
 const init = workerData as TeamWorkerInit;
-const port = parentPort;
-if (port === null) throw new Error('wasm-team-worker.js runs as a worker thread only');
-
+const port = init.port;
 const post = (message: TeamWorkerMessage): void => port.postMessage(message);
 try {
   const exports = instantiate(init.module, init.memory);

@@ -13,7 +13,7 @@
  * This file holds the team block's layout on the JS side (the offsets in simd.as.ts, in i32
  * units) and the workers' lives: start, stop, failure. It computes nothing.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { WasmArena, WasmMemory, WasmModule } from './wasm-module.js';
 
 /** The largest team: simd.as.ts reserves a slot for each. */
@@ -42,10 +42,19 @@ export interface TeamWorkerInit {
   thread: number;
   /** The command number when it starts: it waits for the next one. */
   seen: number;
+  /** Where it says 'ready', or why it failed (TeamWorkerMessage). */
+  port: MessagePort;
 }
 
 /** A helper's message: 'ready' once instantiated, or why it failed. */
 export type TeamWorkerMessage = 'ready' | { error: string };
+
+/** A started helper: its thread, its port, and a promise kept when it has exited. */
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  exited: Promise<void>;
+}
 
 /** The compiled worker. Under vitest this module runs from src/*.ts, so it points at dist/. */
 const WORKER_URL = import.meta.url.endsWith('.ts')
@@ -53,9 +62,11 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   : new URL('./wasm-team-worker.js', import.meta.url);
 
 export class WasmTeam {
-  private helpers: Worker[] = [];
+  private helpers: Helper[] = [];
   private failure: string | null = null;
   private view: Int32Array | null = null;
+  /** False while helpers start. */
+  private ready = true;
 
   /** `address`: TEAM_BYTES at a 64-byte boundary, zeroed; `net`: the fused net's descriptor. */
   constructor(
@@ -77,13 +88,18 @@ export class WasmTeam {
     return this.view;
   }
 
-  /** Starts helpers until the team has `threads` threads (stops them all first if it has others); resolves once all are ready. */
+  /**
+   * Makes the team `threads` threads: stops the helpers it has, if any, then starts new ones
+   * (at once, when it has none: they boot while this thread goes on) and resolves once all are
+   * ready. Commands wait for that.
+   */
   async resize(threads: number): Promise<void> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_TEAM) {
       throw new RangeError(`team: threads must be an integer from 1 to ${MAX_TEAM}, got ${threads}`);
     }
     if (threads === this.threads) return;
-    await this.stop();
+    if (this.helpers.length > 0) await this.stop();
+    this.ready = false;
     const fields = this.fields();
     const seen = Atomics.load(fields, TEAM.SEQ);
     for (let t = 0; t < MAX_TEAM; t++) {
@@ -94,22 +110,26 @@ export class WasmTeam {
     this.failure = null;
     const starting = [];
     for (let thread = 1; thread < threads; thread++) {
-      const init: TeamWorkerInit = { module: this.arena.module, memory: this.arena.exports.memory, net: this.net, team: this.address, thread, seen };
-      const worker = new Worker(WORKER_URL, { workerData: init });
-      this.helpers.push(worker);
-      starting.push(
-        new Promise<void>((resolve, reject) => {
-          worker.once('message', (message: TeamWorkerMessage) => (message === 'ready' ? resolve() : reject(new Error(message.error))));
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`team helper ${thread} exited with code ${code} before it was ready`)));
-        }),
-      );
-      worker.on('message', (message: TeamWorkerMessage) => {
-        if (message !== 'ready') this.failure ??= message.error;
-      });
+      const { port1: port, port2 } = new MessageChannel();
+      const init: TeamWorkerInit = { module: this.arena.module, memory: this.arena.exports.memory, net: this.net, team: this.address, thread, seen, port: port2 };
+      const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.on('error', (e) => {
         this.failure ??= e.message;
       });
+      this.helpers.push({ worker, port, exited });
+      starting.push(
+        new Promise<void>((resolve, reject) => {
+          port.on('message', (message: TeamWorkerMessage) => {
+            if (message === 'ready') return resolve();
+            this.failure ??= message.error; // read at once by check() if this thread is busy
+            reject(new Error(`team helper ${thread}: ${message.error}`));
+          });
+          port.unref();
+          worker.once('error', reject);
+          void exited.then(() => reject(new Error(`team helper ${thread} exited before it was ready`)));
+        }),
+      );
     }
     try {
       await Promise.all(starting);
@@ -118,10 +138,12 @@ export class WasmTeam {
       throw e;
     }
     this.fields()[TEAM.THREADS] = threads;
+    this.ready = true;
   }
 
   /** Sends `command` (its arguments are in the team block already) to the helpers, if any. */
   send(command: number): void {
+    if (!this.ready) throw new Error('team: its helpers are still starting (await useThreads first)');
     const fields = this.fields();
     fields[TEAM.CMD] = command;
     if (this.helpers.length === 0) return;
@@ -147,11 +169,19 @@ export class WasmTeam {
     }
   }
 
-  /** Throws when a helper failed (thread 0's part then returns NaN or -1). */
+  /** True once a helper has failed: the team is then stopped by resize() or stop() only. */
+  get failed(): boolean {
+    return this.failure !== null || Atomics.load(this.fields(), TEAM.FAILED) !== 0;
+  }
+
+  /** Throws when a helper failed (thread 0's part then returns NaN or -1), with what it said. */
   check(): void {
-    if (this.failure !== null || Atomics.load(this.fields(), TEAM.FAILED) !== 0) {
-      throw new Error(`a training helper thread failed: ${this.failure ?? 'see its error above'}`);
+    if (!this.failed) return;
+    for (const { port } of this.helpers) {
+      const said = receiveMessageOnPort(port)?.message as TeamWorkerMessage | undefined;
+      if (said !== undefined && said !== 'ready') this.failure ??= said.error;
     }
+    throw new Error(`a training helper thread failed: ${this.failure ?? 'it gave no reason'}`);
   }
 
   /** Tells the helpers to quit and waits until they have exited; the team is then this thread alone. */
@@ -159,12 +189,13 @@ export class WasmTeam {
     const helpers = this.helpers;
     if (helpers.length === 0) return;
     this.helpers = [];
-    const exited = helpers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+    this.ready = true;
     const fields = this.fields();
     fields[TEAM.THREADS] = 1;
     fields[TEAM.CMD] = COMMAND.QUIT;
     Atomics.add(fields, TEAM.SEQ, 1);
     Atomics.notify(fields, TEAM.SEQ);
-    await Promise.all(exited);
+    await Promise.all(helpers.map((helper) => helper.exited));
+    for (const { port } of helpers) port.close();
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * The fused wasm net's team (src/kernels/wasm-team.ts, the team part of simd.as.ts): a training
+ * step and a count shared by 2 or 3 threads give exactly the bits of one thread (losses,
+ * weights, counts), on shapes whose hidden columns and batch do not divide evenly, and the
+ * team can shrink and grow between steps. Also the layout of the hidden columns.
+ *
+ * Needs `npm run build` (build/simd.wasm, and dist/ for the helper threads).
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Split } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
+import type { FusedTwoLayerNet, ParamArrays } from '../../src/kernels/fused.js';
+import { hiddenLayout } from '../../src/kernels/hidden-layout.js';
+import { TwoLayerNet } from '../../src/network/two-layer-net.js';
+import { paramArrays } from '../../src/train/step.js';
+import { blobSplit, noiseSplit } from '../train/synthetic.js';
+
+setBackend('wasm');
+const nets: FusedTwoLayerNet[] = [];
+afterAll(async () => {
+  for (const net of nets) {
+    await net.useThreads(1);
+    net.release();
+  }
+});
+
+function fusedNet(hidden: number, batch: number): FusedTwoLayerNet {
+  const net = fusedTwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, maxBatch: batch });
+  if (net === null) throw new Error('the wasm backend has no fused net');
+  nets.push(net);
+  return net;
+}
+
+/** A digest of each parameter's bytes, to compare bit for bit (a diff of the bytes themselves would take minutes to print). */
+function weightBytes(net: FusedTwoLayerNet): string[] {
+  const params: ParamArrays = {
+    W1: new Float32Array(net.inputSize * net.hiddenSize),
+    b1: new Float32Array(net.hiddenSize),
+    W2: new Float32Array(net.hiddenSize * net.outputSize),
+    b2: new Float32Array(net.outputSize),
+  };
+  net.getParams(params);
+  return Object.values(params).map((a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer)).digest('hex'));
+}
+
+/** `steps` steps (the same batches for every caller) and a count after each; a thread count per step when `threads` is a list. */
+async function run(split: Split, hidden: number, batch: number, steps: number, threads: number | number[]) {
+  const net = fusedNet(hidden, batch);
+  net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, seed: 3, weightInitStd: 0.1 })));
+  const random = new Random(11);
+  const rows = new Int32Array(batch);
+  const losses: number[] = [];
+  const counts: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    await net.useThreads(Array.isArray(threads) ? threads[s % threads.length] : threads);
+    for (let r = 0; r < batch; r++) rows[r] = random.nextInt(split.count);
+    losses.push(net.trainStep(split.images, split.labels, rows, 0.5));
+    counts.push(net.countCorrect(split.images, split.labels, s, split.count - s));
+  }
+  const weights = weightBytes(net);
+  await net.useThreads(1);
+  return { losses, counts, weights };
+}
+
+describe('a team of threads', () => {
+  const cases: [string, Split, number, number][] = [
+    ["the book's shape: 50 hidden (13 vectors: 6 + 7), batch 100", blobSplit(400, 1), 50, 100],
+    ['7 hidden (2 vectors, a ragged one), batch 33', noiseSplit(200, 2, 0.8), 7, 33],
+    ['3 hidden (1 vector: a thread with no columns), batch 1', noiseSplit(50, 3, 0.7), 3, 1],
+    ['100 hidden (25 vectors: several blocks each), batch 7', blobSplit(120, 4), 100, 7],
+  ];
+  for (const [what, split, hidden, batch] of cases) {
+    it(`gives one thread's losses, weights and counts, bit for bit, with 2 and 3 threads: ${what}`, async () => {
+      const one = await run(split, hidden, batch, 12, 1);
+      expect(new Set(one.counts).size, 'the counts change as the net learns').toBeGreaterThan(1);
+      for (const threads of [2, 3]) expect(await run(split, hidden, batch, 12, threads), `${threads} threads`).toEqual(one);
+    });
+  }
+
+  it('can change its size between steps (1, 2, 3, 2, 1, ...) without changing a bit', async () => {
+    const split = blobSplit(300, 5);
+    expect(await run(split, 50, 40, 10, [1, 2, 3, 2])).toEqual(await run(split, 50, 40, 10, 1));
+  });
+
+  it('leaves the weights untouched when the loss is above maxLoss, with 2 threads too', async () => {
+    const split = blobSplit(100, 6);
+    const net = fusedNet(50, 20);
+    net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 1 })));
+    await net.useThreads(2);
+    const before = weightBytes(net);
+    const loss = net.trainStep(split.images, split.labels, new Int32Array(20).map((_, i) => i), 0.1, 0);
+    expect(loss).toBeCloseTo(Math.log(10), 2);
+    expect(weightBytes(net)).toEqual(before);
+    await net.useThreads(1);
+  });
+
+  it('refuses a step while its helpers start, and more threads than it has room for are 8', async () => {
+    const net = fusedNet(50, 10);
+    const ready = net.useThreads(2);
+    expect(() => net.trainStep(blobSplit(10, 7).images, blobSplit(10, 7).labels, new Int32Array(10), 0.1)).toThrow(/still starting/);
+    expect(await ready).toBe(2);
+    expect(await net.useThreads(100)).toBe(8);
+    expect(net.threads).toBe(8);
+    await net.useThreads(1);
+    expect(net.threads).toBe(1);
+  });
+});
+
+describe('hiddenLayout', () => {
+  it('is the units in order, padded to whole vectors, for one thread', () => {
+    const layout = hiddenLayout(50, 1);
+    expect(layout.width).toBe(52);
+    expect(layout.runs).toEqual([[0, 52]]);
+    expect([...layout.column]).toEqual([...Array(50).keys()]);
+  });
+
+  it("cuts the vectors into runs as equal as can be, each on its own cache lines, keeping the units' order", () => {
+    expect(hiddenLayout(50, 2)).toMatchObject({ width: 64, runs: [[0, 24], [32, 60]] });
+    for (const [hidden, threads] of [[50, 2], [50, 3], [7, 2], [3, 2], [100, 8], [1, 8]]) {
+      const { width, runs, column } = hiddenLayout(hidden, threads);
+      const sizes = runs.map(([a, b]) => b - a);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(4);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(Math.ceil(hidden / 4) * 4);
+      for (const [a, b] of runs) {
+        expect(a % 16).toBe(0);
+        expect(b).toBeLessThanOrEqual(width);
+      }
+      for (let j = 1; j < hidden; j++) expect(column[j]).toBeGreaterThan(column[j - 1]);
+      for (const c of column) expect(runs.some(([a, b]) => c >= a && c < b)).toBe(true);
+    }
+  });
+});
