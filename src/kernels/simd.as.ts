@@ -3,13 +3,15 @@
  * the main tsc never sees this file). wasm.ts loads the module once and binds these exports.
  *
  * What this file is: the same formulas as the reference kernels in js.ts, over float32 only,
- * four lanes at a time (v128 = f32x4), plus two fused kernels for the TwoLayerNet of the
- * book (trainStep, countCorrectBytes) that the trainer uses when this backend is active.
+ * four lanes at a time (v128 = f32x4), plus the fused TwoLayerNet of the book that the trainer
+ * uses when this backend is active: one training step (teamStep) and one accuracy count
+ * (teamCount), each shared by a team of threads on this module's shared memory.
  * What it is not: an allocator. Every argument that looks like a number but is a `usize` is a
  * byte address in linear memory, chosen by wasm.ts; nothing here allocates.
  *
  * Shape letters as in kernels.ts: N batch, D input (784), H hidden, C classes; Hp and Cp are
- * H and C rounded up to a multiple of 4 (the padded row strides of the fused net's weights).
+ * the padded row lengths of the fused net: H laid out in whole vectors (hidden-layout.ts) and
+ * C rounded up to a multiple of 4.
  */
 
 // ---------------------------------------------------------------- small helpers
@@ -275,7 +277,7 @@ const RELU = 1;
 
 /**
  * out[0 .. 4 width) = init + sum_n val[n] * rows[n][o ..] where rows[n] is an address
- * (gatherNonzero's list); then relu when `relu` is RELU. init = 0 means zeros.
+ * (decodeSparse's list); then relu when `relu` is RELU. init = 0 means zeros.
  */
 function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz: i32, o: usize, width: i32, relu: i32): void {
   if (width == 7) sparseBlock(out, init, rows, val, nnz, o, relu, 7);
@@ -450,7 +452,8 @@ function scoresRow(s: usize, h: usize, W2: usize, b2: usize, Hp: i32, Cp: i32): 
 /**
  * Encodes N images (bytes, N x D at x) from address dst onwards; starts[i] gets the address of
  * image i's first run and starts[N] the end. Returns the end address. Writes at most 3 D bytes
- * an image (2 per zero pixel before a run, 1 per nonzero, 2 per 255 skipped or cut).
+ * an image (2 per zero pixel before a run, 1 per nonzero, 2 per 255 skipped or cut), and up
+ * to 15 bytes past the end; reads up to 15 bytes past the last image.
  */
 export function encodeSparse(dst: usize, starts: usize, x: usize, N: i32, D: i32): usize {
   let out = dst;
@@ -476,11 +479,19 @@ export function encodeSparse(dst: usize, starts: usize, x: usize, N: i32, D: i32
         store<u16>(out, 255); // gap 255, length 0: a move only
         out += 2;
       }
+      // The run ends at a zero byte, the image's end or 255 pixels: found 16 bytes at a time,
+      // copied 16 at a time (up to 15 bytes past it are written, then overwritten by what
+      // follows; memory.copy, a call per run, took most of the time).
       let length = 0;
-      while (p + length < D && length < 255 && load<u8>(img + p + length) != 0) length++;
+      while (true) {
+        const zeros = ~nonzeroBits16(img + p + length) & 0xffff;
+        length += zeros == 0 ? 16 : <i32>ctz(zeros);
+        if (zeros != 0 || p + length >= D || length >= 255) break;
+      }
+      length = min(length, min(D - p, 255));
       store<u8>(out, <u8>(p - cursor));
       store<u8>(out, <u8>length, 1);
-      memory.copy(out + 2, img + p, length);
+      for (let c = 0; c < length; c += 16) v128.store(out + 2 + <usize>c, v128.load(img + <usize>(p + c)));
       out += 2 + <usize>length;
       p += length;
       cursor = p;
@@ -491,8 +502,9 @@ export function encodeSparse(dst: usize, starts: usize, x: usize, N: i32, D: i32
 }
 
 /**
- * The nonzero pixels of one sparse image (runs start .. end) as gatherNonzero lists them, in
- * the same order; returns the count. A run is written 8 entries at a time without a branch per
+ * The nonzero pixels of one sparse image (runs start .. end), in pixel order, as a list of
+ * (W1 row address, value) pairs: rows[n] is W1 + pixel * rowBytes, ready to load, and val[n]
+ * the pixel's float; returns the count. A run is written 8 entries at a time without a branch per
  * pixel (a branch at each run's end was mispredicted 25 times an image): up to 7 entries past
  * the run's end are written and then overwritten (the lists have room for 8 more), and up to 7
  * bytes past the image are read (the copy has room for 16 more).
@@ -559,7 +571,7 @@ const LR_: usize = 32; //       STEP: the learning rate, f32
 const FIRST_: usize = 36; //    COUNT: the images FIRST .. END - 1
 const END_: usize = 40;
 const PARITY_: usize = 44; //   STEP: which half of the lists this step uses (it alternates)
-const MAXLOSS_: usize = 48; //  STEP: f64, as trainStep's maxLoss
+const MAXLOSS_: usize = 48; //  STEP: f64: no update when the batch's mean loss is above it (or NaN)
 const SLOTS_: usize = 64; //    per thread, a cache line of its own (i32 fields below)
 const SLOT_BYTES: usize = 64;
 const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
@@ -765,7 +777,7 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
 /**
  * How many of the images FIRST .. END - 1 of a sparse split the net classifies as their label
  * (argmax, first on ties); each thread counts its share, thread 0 returns the sum (a helper
- * returns its own count; -1 when a helper failed). The same numbers as countCorrectBytes.
+ * returns its own count; -1 when a helper failed).
  */
 export function teamCount(net: usize, team: usize, thread: i32): i32 {
   const threads = load<i32>(team + THREADS_);

@@ -1,24 +1,26 @@
 /**
  * The fused TwoLayerNet of the wasm backend (see fused.ts for why it exists): weights and
- * scratch buffers allocated once in wasm memory, the trainStep and countCorrectBytes exports
- * of simd.as.ts doing the arithmetic. This file only lays out memory and copies bytes in.
+ * scratch buffers allocated once in wasm memory, the teamStep and teamCount exports of
+ * simd.as.ts doing the arithmetic, on this thread alone or shared with helper threads
+ * (wasm-team.ts, useThreads). This file only lays out memory and copies numbers in and out.
  *
- * Memory layout (one block, allocated at construction, never grown afterwards; the arena never
- * frees, so a released net waits in `idle` for the next net of its shape):
+ * Memory (allocated at construction, never grown afterwards, except the lanes of more threads;
+ * the arena never frees, so a released net waits in `idle` for the next net of its shape):
  *   descriptor (NET_FIELDS i32, read by simd.as.ts) | byte -> float table | W1 D x Hp | b1 Hp |
- *   W2 Hp x Cp | b2 Cp | per-image nonzero pixels (maxBatch x D W1 row addresses and values) |
- *   their counts |
- *   hidden, dscores, dhidden rows | dW2 | db | W2^T | image bytes and labels of one evaluation
- *   chunk | the image numbers of one batch.
- * Hp, Cp: H and C rounded up to a multiple of 4, so every row starts on a SIMD boundary.
+ *   W2 Hp x Cp | b2 Cp | lane table | each image's loss | hidden, dscores, dhidden rows | dW2 |
+ *   db1 | db2 | W2^T | scratch for making sparse copies | the image numbers of one batch |
+ *   the team block | lanes: per thread, lists of nonzero pixels (lane 0: two batches' worth,
+ *   shared by the team) and one hidden and one score row.
+ * Hp: the hidden layout's width for the current team size (hidden-layout.ts; room is kept for
+ * the widest); Cp: C rounded up to a multiple of 4, so every row starts on a SIMD boundary.
  *
- * Training reads a sparse copy of its split kept in wasm memory (sparseSplit below), not the
- * byte rows: copying the 100 sampled rows of 784 bytes into wasm memory at every step and
- * listing their nonzero pixels again and again took a quarter of the step's time (12-15% and
- * ~11% in the profile). The copy is made once, on the first step on a split, as runs of
- * nonzero pixels (12 MB for MNIST's 60,000 training images; as (pixel, value) pairs it took
- * 18 MB and the book's run peaked at up to 149 MB RSS of its 150 MB budget), and lists each
- * image's pixels in the order the byte scan did, so the numbers are those of the byte path. A step then only writes the 100 image numbers in.
+ * Steps and counts read a sparse copy of their split kept in wasm memory (sparseSplit below),
+ * not the byte rows: copying the 100 sampled rows of 784 bytes into wasm memory at every step
+ * and listing their nonzero pixels again and again took a quarter of the step's time (12-15%
+ * and ~11% in the profile). The copy is made once per split, as runs of nonzero pixels (12 MB
+ * for MNIST's 60,000 training images; as (pixel, value) pairs it took 18 MB and the book's run
+ * peaked at up to 149 MB RSS of its 150 MB budget). A step then only writes the 100 image
+ * numbers in.
  */
 import type { FusedNetShape, FusedTwoLayerNet, ParamArrays } from './fused.js';
 import type { WasmArena } from './wasm-module.js';

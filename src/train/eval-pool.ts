@@ -8,10 +8,9 @@
  * and adds the integer counts in share order: the sum is exact, so the accuracies are the same
  * for every thread count (and equal to a one-thread count).
  *
- * Why the workers count alone: a training step takes ~0.15 ms (too little to split over
- * threads), so while the main thread trains the second core has nothing to do. A measurement
- * on one worker (~60 ms for MNIST's 70,000 images) is shorter than an epoch of training
- * (~90 ms), so it is hidden behind the next epoch instead of stopping training.
+ * The trainer measures with a pool on the layer path (the js backend, float64): its training
+ * step is single-threaded, so the other cores are free to measure meanwhile. The fused wasm
+ * path shares its steps themselves among the cores and measures with them (team-measurer.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { Dataset, Split } from '../data/dataset.js';

@@ -6,12 +6,14 @@
  * It prints nothing and knows no CLI: it emits typed events (events.ts) and returns a result.
  * Everything random comes from two seeded generators, so the same config gives the same numbers.
  * An iteration runs through the layers, or as one fused backend call when the backend has one
- * (step.ts); the measurements are spread over `threads` threads (eval-pool.ts) and do not
- * depend on their number.
+ * (step.ts). `threads` threads share the work, and no number depends on how many:
+ * - on the fused path, every step and every measurement is shared by a team of threads
+ *   (kernels/wasm-team.ts), at most one per core; training waits for each measurement;
+ * - on the layer path, threads - 1 workers measure (eval-pool.ts) while this thread trains.
  *
- * With more than one thread, a measurement runs on the worker threads alongside the next
- * epoch's training (it gets a copy of the weights when it starts): the second core would
- * otherwise sit idle while this thread trains, and training would wait for every measurement.
+ * On the layer path with more than one thread, a measurement runs on the worker threads
+ * alongside the next epoch's training (it gets a copy of the weights when it starts): the
+ * other cores would otherwise sit idle while this thread trains.
  * Its epoch event, afterMeasure call and best-epoch bookkeeping happen when it is done (at the
  * latest before the next measurement starts, and before the run ends), with a copy of the
  * state as it was measured. The numbers are those of measuring in line; only the moment an
@@ -60,7 +62,7 @@ export interface TrainHooks {
 
 /** How to run, not what to compute: these change no number of the result. */
 export interface RunOptions {
-  /** Threads that measure accuracy (this one and threads - 1 workers); default 1. */
+  /** Threads that share the work (see the header); default 1. */
   threads?: number;
 }
 
