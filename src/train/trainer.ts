@@ -112,10 +112,8 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
   let measurer: Measurer | null = null;
   try {
     if (trainStep instanceof FusedStep) {
-      // Steps and measurements shared by a team of threads, one a core at most: its threads
-      // wait for each other by spinning, which a core shared by two of them turns into a crawl.
       const { fused } = trainStep;
-      const ready = fused.useThreads(Math.min(threads, availableParallelism()));
+      const ready = fused.useThreads(teamSize(threads, config.hidden));
       // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
       fused.prepare(dataset.train.images, dataset.train.labels);
       fused.prepare(dataset.test.images, dataset.test.labels);
@@ -129,6 +127,17 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
     await trainStep.release();
     await measurer?.close();
   }
+}
+
+/**
+ * The threads of the fused path's team: `threads`, but one a core at most (the threads wait for
+ * each other by spinning, which a core shared by two of them turns into a crawl: 11 s instead
+ * of 0.8 for the book's steps, 3 threads on 2 cores) and one per 3 vectors of hidden units at
+ * most (4 for the book's 50: a thread's run of fewer makes its sums wait on their own
+ * additions, simd.as.ts; a guess, as only 2 cores were at hand to measure).
+ */
+export function teamSize(threads: number, hidden: number): number {
+  return Math.max(1, Math.min(threads, availableParallelism(), Math.floor(Math.ceil(hidden / 4) / 3)));
 }
 
 async function trainLoop(

@@ -9,13 +9,14 @@ import { BACKENDS, setBackend } from '../../src/kernels/backend.js';
 import type { Matrix } from '../../src/kernels/matrix.js';
 import { PARAM_NAMES } from '../../src/network/two-layer-net.js';
 import type { EpochEvent, ProgressEvent, TrainEvent } from '../../src/train/events.js';
-import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainResult, type TrainState } from '../../src/train/trainer.js';
+import { availableParallelism } from 'node:os';
+import { DIVERGED_LOSS, initialState, itersPerEpoch, teamSize, train, type TrainConfig, type TrainResult, type TrainState } from '../../src/train/trainer.js';
 import { blobDataset } from './synthetic.js';
 
 const bytes = (m: Matrix): Uint8Array => new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength).slice();
 
 /** 2,000 / 50 = 40 iterations per epoch. */
-const base: TrainConfig = { hidden: 20, lr: 0.1, batchSize: 50, iterations: 100, weightInitStd: 0.01, seed: 1 };
+const base: TrainConfig = { hidden: 24, lr: 0.1, batchSize: 50, iterations: 100, weightInitStd: 0.01, seed: 1 };
 
 let dataset: Dataset;
 beforeAll(() => {
@@ -43,6 +44,18 @@ async function run(config: TrainConfig, state = initialState(config, 28 * 28), s
 
 const epochs = (events: TrainEvent[]): EpochEvent[] => events.filter((e): e is EpochEvent => e.event === 'epoch');
 const withoutTime = (history: EpochEvent[]) => history.map(({ elapsedMs: _elapsed, ...rest }) => rest);
+
+describe('teamSize', () => {
+  it('is the threads asked for, but no more than the cores nor one per 3 vectors of hidden units', () => {
+    const cores = availableParallelism();
+    expect(teamSize(1, 50)).toBe(1);
+    expect(teamSize(2, 50)).toBe(Math.min(2, cores));
+    expect(teamSize(8, 50)).toBe(Math.min(4, cores)); // 13 vectors
+    expect(teamSize(8, 100)).toBe(Math.min(8, cores)); // 25 vectors
+    expect(teamSize(2, 11)).toBe(1); // 3 vectors
+    expect(teamSize(2, 24)).toBe(Math.min(2, cores)); // 6 vectors
+  });
+});
 
 describe('itersPerEpoch', () => {
   it('is floor(train size / batch size), at least 1', () => {
