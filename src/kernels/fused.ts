@@ -57,6 +57,8 @@ export interface FusedTwoLayerNet {
    * Shares every later trainStep and countCorrect among `threads` threads (at most 8; 1 stops
    * the helpers); resolves with the number used once they are ready. No number changes: a
    * step's weights are the same bits for any thread count. Use no more threads than cores.
+   * After a helper failed (trainStep and countCorrect then throw), useThreads(1) stops the
+   * rest; the net is broken for good (its weights may be half updated) and is not reused.
    */
   useThreads(threads: number): Promise<number>;
   /** Gives the net's memory back (for the next net of the same shape, after useThreads(1)); do not use it afterwards. */

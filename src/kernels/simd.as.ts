@@ -216,7 +216,7 @@ const HP_: usize = 20;
 const C_: usize = 24;
 const CP_: usize = 28;
 const SCALE_: usize = 32; // 256 f32: byte -> byte / 255
-const LANES_: usize = 36; // one lane per thread (below): its own lists of nonzero pixels and scratch rows
+const LANES_: usize = 36; // one lane per thread (below): lists of nonzero pixels and scratch rows
 const LOSS_: usize = 40; //  N f64: each image's cross-entropy
 const HID_: usize = 44; //   N x Hp f32: relu(x W1 + b1)
 const DY_: usize = 48; //    N x Cp f32: scores, then dL/dscores
@@ -227,10 +227,14 @@ const DB2_: usize = 64; //   Cp f32: db2
 const W2T_: usize = 68; //   C x Hp f32: W2 transposed, for dH = dY W2^T
 // (wasm-fused.ts writes these NET_FIELDS = 18 fields, in this order.)
 
-/* A lane: LANE_FIELDS i32 at LANES + thread * LANE_BYTES, scratch that one thread alone writes. */
-const ROWS_: usize = 0; // N x D u32: per image, the W1 row addresses of its nonzero pixels
-const VAL_: usize = 4; //  N x D f32: and their values
-const SPANS_: usize = 8; // N (i32, i32): where each image's entries start in those lists, and how many
+/*
+ * A lane: LANE_FIELDS i32 at LANES + thread * LANE_BYTES. Lane 0's lists hold two batches
+ * (LIST_ENTRIES each), written by every thread of a step's team (each in its own part); the
+ * other lanes, and lane 0 when counting, hold one image, written by its thread alone.
+ */
+const ROWS_: usize = 0; // u32: per image, the W1 row addresses of its nonzero pixels
+const VAL_: usize = 4; //  f32: and their values
+const SPANS_: usize = 8; // 2 N (i32, i32) in lane 0: where each image's entries start in those lists, and how many
 const H_: usize = 12; //   Hp f32: one image's hidden row (counting)
 const S_: usize = 16; //   Cp f32: one image's scores (counting)
 const LANE_BYTES: usize = 20;
@@ -544,18 +548,19 @@ function decodeSparse(rows: usize, val: usize, start: usize, end: usize, table: 
 /*
  * One SGD iteration, and one accuracy count, by a team of 1 .. MAX_TEAM threads on one shared
  * memory: thread 0 is the caller (wasm-fused.ts), the others run teamServe on worker threads
- * (train/team-worker.ts) and take their commands from the team block below.
+ * (kernels/wasm-team-worker.ts) and take their commands from the team block below.
  *
  * The step is cut so that every float is computed by the same operations, in the same order,
  * as by one thread alone; the weights after a step are the same bits for every team size.
- * - Thread t owns a run of the hidden columns (cols below): Affine1 forward and Relu1 of every
+ * - Thread t owns a run of the hidden columns (its slot's COL0 .. COL1): Affine1 forward and Relu1 of every
  *   image in those columns, and, after the loss, dH, dW2, db1, the SGD step of W2's rows and
  *   b1 in them, and W1's columns in them. Each element of every sum is added in image order,
  *   as before, whichever thread adds it.
- * - Thread t owns a run of the batch's images (share below) for Affine2 and SoftmaxWithLoss,
- *   which need whole hidden rows.
- * Two barriers a step: once the hidden rows are whole, and once dL/dscores is. Every thread
- * then adds the N losses in image order (the same sum everywhere, so all agree on divergence).
+ * - Thread t owns a run of the batch's images (share below) for listing their nonzero pixels
+ *   (for all threads) and for Affine2 and SoftmaxWithLoss, which need whole hidden rows.
+ * Three barriers a step: once the lists are all written, once the hidden rows are whole, and
+ * once dL/dscores is. Every thread then adds the N losses in image order (the same sum
+ * everywhere, so all agree on divergence).
  */
 
 // The team block (TEAM_BYTES at `team`): i32 fields written by thread 0 before it bumps SEQ.
@@ -578,12 +583,17 @@ const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
 const COUNT_: usize = 4; //     its count (COUNT)
 const COL0_: usize = 8; //      its hidden columns COL0 .. COL1 - 1 (set with the layout, wasm-fused.ts)
 const COL1_: usize = 12;
-const TOUCHED_: usize = 20; //  a sum of bytes read only to bring them into the cache (touchImages)
 const DONE_: usize = 16; //     a helper's last finished command (its SEQ): thread 0 waits for it before touching weights
-// (wasm-fused.ts allocates SLOTS_ + MAX_TEAM * SLOT_BYTES bytes, MAX_TEAM = 8.)
+const TOUCHED_: usize = 20; //  a sum of bytes read only to bring them into the cache (touchImages)
+// (wasm-fused.ts allocates SLOTS_ + MAX_TEAM * SLOT_BYTES bytes.)
 
 const STEP = 1;
 const COUNT = 2;
+
+/** FAILED's value when a thread stopped answering (wasm-team.ts says so); a helper that failed sets 1. */
+const SILENT = 2;
+/** Sleeps of 0.1 s at a barrier with no news before a thread counts as gone: 30 s. */
+const SILENT_SLEEPS = 300;
 
 /**
  * Loads of a shared word before sleeping on it: a phase of a step takes tens of microseconds,
@@ -596,15 +606,23 @@ const SPINS = 200000;
   return team + SLOTS_ + <usize>t * SLOT_BYTES;
 }
 
-/** Waits until the i32 at p is at least k (it only grows); false when a helper failed meanwhile. */
+/**
+ * Waits until the i32 at p is at least k (it only grows); false when a helper failed meanwhile,
+ * or when nothing happened for SILENT_SLEEPS sleeps of 0.1 s (a thread that died without a word,
+ * out of memory say: the team is then marked FAILED, so that no thread waits forever).
+ */
 function waitAtLeast(team: usize, p: usize, k: i32): bool {
   let spins = 0;
+  let sleeps = 0;
   while (true) {
     const v = atomic.load<i32>(p);
     if (v >= k) return true;
     if (atomic.load<i32>(team + FAILED_) != 0) return false;
     if (++spins >= SPINS) {
-      atomic.wait<i32>(p, v, 100_000_000); // 0.1 s at most, then look at FAILED again
+      if (atomic.wait<i32>(p, v, 100_000_000) == AtomicWaitResult.TIMED_OUT && ++sleeps >= SILENT_SLEEPS) {
+        atomic.store<i32>(team + FAILED_, SILENT);
+        return false;
+      }
       spins = 0;
     }
   }
@@ -638,6 +656,15 @@ function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team:
     hiddenCols(h, b1, rows, val, nnz, load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_));
   }
 }
+
+/** Entries of a batch's lists in lane 0 (as wasm-fused.ts allocates them): each image's worst case, and 8 spare for each thread. */
+// @ts-ignore: decorator
+@inline function listEntries(N: i32, D: i32): usize {
+  return <usize>N * <usize>D + (<usize>MAX_TEAM << 3);
+}
+
+/** The most threads a team has: a slot each in the team block. */
+const MAX_TEAM = 8;
 
 /**
  * Reads one byte of every cache line of the images idx[i0 .. i1) of a sparse split. Each image
@@ -682,11 +709,14 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   // The lists of nonzero pixels, each thread those of its images, into this step's half of
   // lane 0's lists (the other half may still be read by a thread updating W1 for the last step),
   // one after another from the thread's first image's place: spans[i] = (first entry, count).
-  const half = <usize>(load<i32>(team + PARITY_) & 1) * <usize>N;
-  const rowsAt = rows + half * (<usize>D << 2), valAt = val + half * (<usize>D << 2), spansAt = spans + (half << 3);
+  const half = <usize>(load<i32>(team + PARITY_) & 1);
+  const entries = listEntries(N, D);
+  const rowsAt = rows + ((half * entries) << 2), valAt = val + ((half * entries) << 2), spansAt = spans + ((half * <usize>N) << 3);
   const i0 = share(N, thread, threads), i1 = share(N, thread + 1, threads);
   touchImages(idx, starts, i0, i1, slot(team, thread));
-  let entry = <usize>i0 * <usize>D;
+  // decodeSparse writes up to 7 entries past an image's: 8 spare entries a thread keep them
+  // off the next thread's part.
+  let entry = <usize>i0 * <usize>D + (<usize>thread << 3);
   for (let i = i0; i < i1; i++) {
     const ri = <usize>i;
     const image = <usize>load<i32>(idx + (ri << 2));

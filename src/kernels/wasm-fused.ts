@@ -88,7 +88,9 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     for (let t = 1; t <= MAX_TEAM; t++) Hp = Math.max(Hp, hiddenLayout(H, t).width);
     this.maxWidth = Hp;
     const Cp = (this.Cp = roundUp4(C));
-    const f32s = (n: number): number => arena.alloc(n * 4);
+    // Floats on cache lines of their own (the arena aligns to 16 bytes): a thread's run of
+    // columns then starts a line in every row (hidden-layout.ts).
+    const f32s = (n: number): number => lineAligned(arena, n * 4);
     this.net = arena.alloc(NET_FIELDS * 4);
     const table = f32s(256);
     this.W1 = f32s(D * Hp);
@@ -104,8 +106,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     ];
     this.scratch = arena.alloc(SCRATCH_IMAGES * D);
     this.idx = arena.alloc(N * 4);
-    // The team block on a cache line of its own (the arena aligns to 16 bytes).
-    this.team = new WasmTeam(arena, this.net, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
+    this.team = new WasmTeam(arena, this.net, lineAligned(arena, TEAM_BYTES));
     arena.i32(this.net, fields.length).set(fields);
     arena.exports.fillScaleTable(table);
     this.addLanes(1);
@@ -131,11 +132,15 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     const { inputSize: D, maxWidth: Hp, Cp, arena } = this;
     const N = this.shape.maxBatch;
     for (; this.laneCount < threads; this.laneCount++) {
-      // Lane 0 lists the pixels of two batches (the team's, alternately); the others, of one image.
-      const images = this.laneCount === 0 ? 2 * N : 1;
+      // Lane 0 lists the pixels of two batches (the team's, alternately: each image's worst
+      // case, and 8 spare entries a thread, as listEntries in simd.as.ts), or of one image when
+      // counting; the other lanes, of one image. decodeSparse writes up to 7 entries past a list.
+      const first = this.laneCount === 0;
+      const entries = first ? 2 * (N * D + 8 * MAX_TEAM) : D + 8;
       const lane = [
-        arena.alloc((images * D + 8) * 4), arena.alloc((images * D + 8) * 4), // nonzero pixels' W1 rows, values (room for 8 more: decodeSparse)
-        arena.alloc(images * 8), arena.alloc(Hp * 4), arena.alloc(Cp * 4), // each image's span of them; one hidden row, one score row
+        arena.alloc(entries * 4), arena.alloc(entries * 4), // nonzero pixels' W1 rows, values
+        first ? arena.alloc(2 * N * 8) : 0, // each image's span of them
+        lineAligned(arena, Hp * 4), arena.alloc(Cp * 4), // one hidden row, one score row
       ];
       arena.i32(this.lanes + this.laneCount * LANE_FIELDS * 4, LANE_FIELDS).set(lane);
     }
@@ -271,6 +276,11 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   }
 }
 
+/** `bytes` at a 64-byte boundary: a cache line (the arena aligns to 16). */
+function lineAligned(arena: WasmArena, bytes: number): number {
+  return (arena.alloc(bytes + 48) + 63) & ~63;
+}
+
 /** A split's images in wasm memory in encodeSparse's form: the address of each image's pairs (count + 1 u32), its labels. */
 interface SparseSplit {
   count: number;
@@ -296,7 +306,7 @@ function sparseSplit(arena: WasmArena, images: Uint8Array, labels: Uint8Array, D
   const known = sparseCopies.get(images);
   if (known !== undefined && known.labelSource === labels) return known;
   const count = Math.floor(images.length / D);
-  if (labels.length < count) throw new RangeError(`trainStep: ${count} images but ${labels.length} labels`);
+  if (labels.length < count) throw new RangeError(`fused net: ${count} images but ${labels.length} labels`);
   const sparse: SparseSplit = { count, starts: arena.alloc((count + 1) * 4), labels: arena.alloc(count), labelSource: labels };
   arena.u8(sparse.labels, count).set(labels.subarray(0, count));
   const base = arena.mark();

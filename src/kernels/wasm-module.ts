@@ -5,13 +5,12 @@
  * The memory is shared (a SharedArrayBuffer): helper threads instantiate the same module on it
  * (wasm-team.ts) to split a training step with this thread.
  *
- * NOTE: a typed-array view on wasm memory dies when the memory grows (its buffer is detached).
- * `WasmArena` therefore never keeps views: callers ask for fresh ones (`f32(ptr, len)` ...)
- * after any allocation, and fixed buffers are allocated once, up front. The module starts with
- * 32 MB (`--initialMemory 512` in package.json; pages never touched cost no RSS: room for the
- * 12 MB sparse copy of MNIST's training images, wasm-fused.ts, and the nets), so that
- * training never grows it: the first detached buffer of a process makes V8 check every
- * typed-array access in JS for detachment from then on (slower JS, e.g. the js backend).
+ * NOTE: a typed-array view on wasm memory does not follow the memory when it grows (its buffer
+ * keeps the old size; `memory.buffer` is a new one). `WasmArena` therefore never keeps views:
+ * callers ask for fresh ones (`f32(ptr, len)` ...) after any allocation, and fixed buffers are
+ * allocated once, up front. The module starts with 32 MB (`--initialMemory 512` in
+ * package.json; pages never touched cost no RSS: room for the sparse copies of MNIST's images,
+ * wasm-fused.ts, and the nets), so that training never grows it.
  */
 import { readFileSync } from 'node:fs';
 

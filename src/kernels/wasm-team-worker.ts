@@ -15,9 +15,9 @@ try {
   post('ready');
   exports.teamServe(init.net, init.team, init.thread, init.seen);
 } catch (e) {
+  post({ error: e instanceof Error ? e.message : String(e) }); // first: thread 0 reads it as soon as it sees FAILED
   const fields = new Int32Array(init.memory.buffer, init.team, TEAM_BYTES / 4);
   Atomics.store(fields, TEAM.FAILED, 1);
   for (let t = 0; t < MAX_TEAM; t++) Atomics.notify(fields, TEAM.SLOTS + t * TEAM.SLOT + TEAM.ARRIVALS); // wake whoever sleeps there
-  post({ error: e instanceof Error ? e.message : String(e) });
 }
 port.close();

@@ -29,6 +29,9 @@ export const TEAM = {
 } as const;
 /** Loads of a shared word before sleeping on it, as in simd.as.ts. */
 const SPINS = 200000;
+/** FAILED when a thread stopped answering (simd.as.ts's SILENT), and after how many sleeps of 0.1 s with no news. */
+const SILENT = 2;
+const SILENT_SLEEPS = 300;
 
 /** The commands of simd.as.ts. */
 export const COMMAND = { STEP: 1, COUNT: 2, QUIT: 3 } as const;
@@ -139,6 +142,8 @@ export class WasmTeam {
     }
     this.fields()[TEAM.THREADS] = threads;
     this.ready = true;
+    // Helpers left running (a net never given back) do not keep the process alive.
+    for (const { worker } of this.helpers) worker.unref();
   }
 
   /** Sends `command` (its arguments are in the team block already) to the helpers, if any. */
@@ -162,9 +167,12 @@ export class WasmTeam {
     const seq = Atomics.load(fields, TEAM.SEQ);
     for (let t = 1; t <= this.helpers.length; t++) {
       const done = TEAM.SLOTS + t * TEAM.SLOT + TEAM.DONE;
-      for (let spins = 0; Atomics.load(fields, done) !== seq; spins++) {
+      for (let spins = 0, sleeps = 0; Atomics.load(fields, done) !== seq; spins++) {
         this.check();
-        if (spins > SPINS) Atomics.wait(fields, done, Atomics.load(fields, done), 100);
+        if (spins < SPINS) continue;
+        if (Atomics.wait(fields, done, Atomics.load(fields, done), 100) === 'timed-out' && ++sleeps >= SILENT_SLEEPS) {
+          Atomics.store(fields, TEAM.FAILED, SILENT);
+        }
       }
     }
   }
@@ -180,6 +188,9 @@ export class WasmTeam {
     for (const { port } of this.helpers) {
       const said = receiveMessageOnPort(port)?.message as TeamWorkerMessage | undefined;
       if (said !== undefined && said !== 'ready') this.failure ??= said.error;
+    }
+    if (this.failure === null && Atomics.load(this.fields(), TEAM.FAILED) === SILENT) {
+      this.failure = `no word from a thread of the team for ${SILENT_SLEEPS / 10} s`;
     }
     throw new Error(`a training helper thread failed: ${this.failure ?? 'it gave no reason'}`);
   }

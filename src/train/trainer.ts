@@ -19,11 +19,11 @@
  * state as it was measured. The numbers are those of measuring in line; only the moment an
  * epoch event is emitted changes, and evalMs counts only the time training waited.
  */
+import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
 import { PARAM_NAMES, TwoLayerNet } from '../network/two-layer-net.js';
-import { availableParallelism } from 'node:os';
 import { EvalPool, type Accuracies, type Measurer } from './eval-pool.js';
 import type { EpochEvent, TrainEvent } from './events.js';
 import { FusedStep, makeTrainStep, type TrainStep } from './step.js';
@@ -114,10 +114,13 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
     if (trainStep instanceof FusedStep) {
       const { fused } = trainStep;
       const ready = fused.useThreads(teamSize(threads, config.hidden));
-      // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
-      fused.prepare(dataset.train.images, dataset.train.labels);
-      fused.prepare(dataset.test.images, dataset.test.labels);
-      await ready;
+      try {
+        // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
+        fused.prepare(dataset.train.images, dataset.train.labels);
+        fused.prepare(dataset.test.images, dataset.test.labels);
+      } finally {
+        await ready;
+      }
       measurer = new TeamMeasurer(fused, dataset);
     } else {
       measurer = new EvalPool(dataset, state.net, threads);
@@ -146,7 +149,7 @@ async function trainLoop(
   state: TrainState,
   hooks: TrainHooks,
   trainStep: TrainStep,
-  evalPool: Measurer,
+  measurer: Measurer,
 ): Promise<TrainResult> {
   const { sampler } = state;
   const { train: trainSplit, test: testSplit } = dataset;
@@ -244,12 +247,12 @@ async function trainLoop(
         const evalStart = performance.now();
         trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
         const epochLoss = lossSum / lossCount;
-        if (evalPool.countsAlongside) {
+        if (measurer.countsAlongside) {
           // The workers have their copy of the weights when accuracies() returns: train on.
           const measurement: PendingMeasurement = {
             state: hooks.afterMeasure === undefined ? state : copyState(state),
             loss: epochLoss,
-            accuracies: evalPool.accuracies(),
+            accuracies: measurer.accuracies(),
             done: false,
           };
           const settled = (): void => {
@@ -259,7 +262,7 @@ async function trainLoop(
           pending = measurement;
           result.evalMs += performance.now() - evalStart;
         } else {
-          const accuracies = await evalPool.accuracies(yielder);
+          const accuracies = await measurer.accuracies(yielder);
           result.evalMs += performance.now() - evalStart;
           await report(state, epochLoss, accuracies);
         }

@@ -13,6 +13,8 @@ import { Random } from '../../src/data/random.js';
 import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
 import type { FusedTwoLayerNet, ParamArrays } from '../../src/kernels/fused.js';
 import { hiddenLayout } from '../../src/kernels/hidden-layout.js';
+import { wasmArena } from '../../src/kernels/wasm-module.js';
+import { COMMAND, TEAM, TEAM_BYTES, WasmTeam } from '../../src/kernels/wasm-team.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { paramArrays } from '../../src/train/step.js';
 import { blobSplit, noiseSplit } from '../train/synthetic.js';
@@ -70,6 +72,7 @@ describe('a team of threads', () => {
     ['7 hidden (2 vectors, a ragged one), batch 33', noiseSplit(200, 2, 0.8), 7, 33],
     ['3 hidden (1 vector: a thread with no columns), batch 1', noiseSplit(50, 3, 0.7), 3, 1],
     ['100 hidden (25 vectors: several blocks each), batch 7', blobSplit(120, 4), 100, 7],
+    ['dense images (no zero pixel: lists as long as they get), 50 hidden, batch 10', noiseSplit(60, 9, 0), 50, 10],
   ];
   for (const [what, split, hidden, batch] of cases) {
     it(`gives one thread's losses, weights and counts, bit for bit, with 2 and 3 threads: ${what}`, async () => {
@@ -105,6 +108,23 @@ describe('a team of threads', () => {
     expect(net.threads).toBe(8);
     await net.useThreads(1);
     expect(net.threads).toBe(1);
+  });
+});
+
+describe('a helper that fails', () => {
+  it('is reported with its reason, never waited for forever, and the team still stops', async () => {
+    const arena = wasmArena();
+    if (arena instanceof Error) throw arena;
+    const team = new WasmTeam(arena, 0, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
+    await team.resize(2);
+    const fields = team.fields();
+    fields[TEAM.N] = 2;
+    fields[TEAM.IDX] = 0x7fff0000; // the batch's image numbers, far past the memory's end
+    team.send(COMMAND.STEP); // thread 0 does not take part: the helper alone traps
+    expect(() => team.quiesce()).toThrow(/a training helper thread failed: memory access out of bounds/);
+    expect(team.failed).toBe(true);
+    await team.stop();
+    expect(team.threads).toBe(1);
   });
 });
 
