@@ -206,6 +206,7 @@ export class WasmTeam {
     fields[TEAM.CMD] = COMMAND.QUIT;
     Atomics.add(fields, TEAM.SEQ, 1);
     Atomics.notify(fields, TEAM.SEQ);
+    for (const { worker } of helpers) worker.ref(); // else the process may end while this waits
     await Promise.all(helpers.map((helper) => helper.exited));
     for (const { port } of helpers) port.close();
   }
