@@ -120,6 +120,7 @@ describe('a helper that fails', () => {
     const fields = team.fields();
     fields[TEAM.N] = 2;
     fields[TEAM.IDX] = 0x7fff0000; // the batch's image numbers, far past the memory's end
+    for (const t of [0, 1]) fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.COL1] = 4; // 4 hidden columns each
     team.send(COMMAND.STEP); // thread 0 does not take part: the helper alone traps
     expect(() => team.quiesce()).toThrow(/a training helper thread failed: memory access out of bounds/);
     expect(team.failed).toBe(true);
