@@ -576,6 +576,7 @@ const LR_: usize = 32; //       STEP: the learning rate, f32
 const FIRST_: usize = 36; //    COUNT: the images FIRST .. END - 1
 const END_: usize = 40;
 const PARITY_: usize = 44; //   STEP: which half of the lists this step uses (it alternates)
+const MAXN_: usize = 56; //     the most images a step can have (the lists' halves are laid out for it)
 const MAXLOSS_: usize = 48; //  STEP: f64: no update when the batch's mean loss is above it (or NaN)
 const SLOTS_: usize = 64; //    per thread, a cache line of its own (i32 fields below)
 const SLOT_BYTES: usize = 64;
@@ -661,7 +662,7 @@ function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team:
  * The first of thread t's images in a step's image phases (listing pixels, Affine2 and the
  * loss): N cut by weights max(0, 2 avg - cols_s), cols_s being thread s's number of hidden
  * columns. A thread with more columns does more in the column phases and gets fewer images:
- * the book's 6 + 7 vectors get 54 + 46 images (3% off the two-thread step against 50 + 50).
+ * the book's 6 + 7 vectors get 53 + 47 images (3% off the two-thread step against 50 + 50).
  */
 function imageShare(team: usize, N: i32, t: i32, threads: i32): i32 {
   let total = 0;
@@ -733,9 +734,9 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   // The lists of nonzero pixels, each thread those of its images, into this step's half of
   // lane 0's lists (the other half may still be read by a thread updating W1 for the last step),
   // one after another from the thread's first image's place: spans[i] = (first entry, count).
-  const half = <usize>(load<i32>(team + PARITY_) & 1);
-  const entries = listEntries(N, D);
-  const rowsAt = rows + ((half * entries) << 2), valAt = val + ((half * entries) << 2), spansAt = spans + ((half * <usize>N) << 3);
+  const half = <usize>(load<i32>(team + PARITY_) & 1), maxN = load<i32>(team + MAXN_);
+  const entries = listEntries(maxN, D);
+  const rowsAt = rows + ((half * entries) << 2), valAt = val + ((half * entries) << 2), spansAt = spans + ((half * <usize>maxN) << 3);
   const i0 = imageShare(team, N, thread, threads), i1 = imageShare(team, N, thread + 1, threads);
   touchImages(idx, starts, i0, i1, slot(team, thread));
   // decodeSparse writes up to 7 entries past an image's: 8 spare entries a thread keep them

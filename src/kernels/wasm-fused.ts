@@ -107,6 +107,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     this.scratch = arena.alloc(SCRATCH_IMAGES * D);
     this.idx = arena.alloc(N * 4);
     this.team = new WasmTeam(arena, this.net, lineAligned(arena, TEAM_BYTES));
+    this.team.fields()[TEAM.MAXN] = N;
     arena.i32(this.net, fields.length).set(fields);
     arena.exports.fillScaleTable(table);
     this.addLanes(1);
@@ -175,6 +176,16 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     this.setParams(params);
     await this.team.resize(n); // with no helpers yet, they start before this awaits
     return n;
+  }
+
+  /** Runs thread 0's part of a command; if it fails (a trap), the helpers are told before the error goes on. */
+  private ownPart(part: () => number): number {
+    try {
+      return part();
+    } catch (e) {
+      this.team.fail();
+      throw e;
+    }
   }
 
   prepare(images: Uint8Array, labels: Uint8Array): void {
@@ -254,7 +265,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     f64[TEAM.MAXLOSS] = maxLoss;
     i32[TEAM.PARITY] ^= 1;
     this.team.send(COMMAND.STEP);
-    const loss = this.arena.exports.teamStep(this.net, this.team.address, 0);
+    const loss = this.ownPart(() => this.arena.exports.teamStep(this.net, this.team.address, 0));
     this.team.check();
     return loss / N;
   }
@@ -270,7 +281,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     i32[TEAM.FIRST] = start;
     i32[TEAM.END] = start + count;
     this.team.send(COMMAND.COUNT);
-    const correct = this.arena.exports.teamCount(this.net, this.team.address, 0);
+    const correct = this.ownPart(() => this.arena.exports.teamCount(this.net, this.team.address, 0));
     this.team.check();
     return correct;
   }

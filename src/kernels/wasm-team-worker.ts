@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { instantiate } from './wasm-module.js';
-import { MAX_TEAM, TEAM, TEAM_BYTES, type TeamWorkerInit, type TeamWorkerMessage } from './wasm-team.js';
+import { markFailed, TEAM_BYTES, type TeamWorkerInit, type TeamWorkerMessage } from './wasm-team.js';
 
 const init = workerData as TeamWorkerInit;
 const port = init.port;
@@ -16,8 +16,6 @@ try {
   exports.teamServe(init.net, init.team, init.thread, init.seen);
 } catch (e) {
   post({ error: e instanceof Error ? e.message : String(e) }); // first: thread 0 reads it as soon as it sees FAILED
-  const fields = new Int32Array(init.memory.buffer, init.team, TEAM_BYTES / 4);
-  Atomics.store(fields, TEAM.FAILED, 1);
-  for (let t = 0; t < MAX_TEAM; t++) Atomics.notify(fields, TEAM.SLOTS + t * TEAM.SLOT + TEAM.ARRIVALS); // wake whoever sleeps there
+  markFailed(new Int32Array(init.memory.buffer, init.team, TEAM_BYTES / 4), 1);
 }
 port.close();

@@ -23,7 +23,7 @@ export const TEAM_BYTES = 64 + MAX_TEAM * 64;
 
 /** Fields of the team block, as indexes into an Int32Array (Float32Array for LR, Float64Array for MAXLOSS) over it. */
 export const TEAM = {
-  SEQ: 0, CMD: 1, THREADS: 2, FAILED: 3, STARTS: 4, LABELS: 5, IDX: 6, N: 7, LR: 8, FIRST: 9, END: 10, PARITY: 11, MAXLOSS: 6,
+  SEQ: 0, CMD: 1, THREADS: 2, FAILED: 3, STARTS: 4, LABELS: 5, IDX: 6, N: 7, LR: 8, FIRST: 9, END: 10, PARITY: 11, MAXN: 14, MAXLOSS: 6,
   /** Thread t's slot starts at SLOTS + t * SLOT; its fields, from there: */
   SLOTS: 16, SLOT: 16, ARRIVALS: 0, COUNT: 1, COL0: 2, COL1: 3, DONE: 4,
 } as const;
@@ -57,6 +57,12 @@ interface Helper {
   worker: Worker;
   port: MessagePort;
   exited: Promise<void>;
+}
+
+/** Sets FAILED (1: a thread failed; SILENT: one stopped answering) and wakes every thread sleeping at a barrier. */
+export function markFailed(fields: Int32Array, why: number): void {
+  Atomics.store(fields, TEAM.FAILED, why);
+  for (let t = 0; t < MAX_TEAM; t++) Atomics.notify(fields, TEAM.SLOTS + t * TEAM.SLOT + TEAM.ARRIVALS);
 }
 
 /** The compiled worker. Under vitest this module runs from src/*.ts, so it points at dist/. */
@@ -171,10 +177,15 @@ export class WasmTeam {
         this.check();
         if (spins < SPINS) continue;
         if (Atomics.wait(fields, done, Atomics.load(fields, done), 100) === 'timed-out' && ++sleeps >= SILENT_SLEEPS) {
-          Atomics.store(fields, TEAM.FAILED, SILENT);
+          markFailed(fields, SILENT);
         }
       }
     }
+  }
+
+  /** Marks the team FAILED when this thread's own part failed: the helpers stop waiting for it. */
+  fail(): void {
+    markFailed(this.fields(), 1);
   }
 
   /** True once a helper has failed: the team is then stopped by resize() or stop() only. */

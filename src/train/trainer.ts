@@ -118,9 +118,11 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
         // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
         fused.prepare(dataset.train.images, dataset.train.labels);
         fused.prepare(dataset.test.images, dataset.test.labels);
-      } finally {
-        await ready;
+      } catch (e) {
+        await ready.catch(() => {}); // the first error is the one to tell
+        throw e;
       }
+      await ready;
       measurer = new TeamMeasurer(fused, dataset);
     } else {
       measurer = new EvalPool(dataset, state.net, threads);

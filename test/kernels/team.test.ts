@@ -48,16 +48,16 @@ function weightBytes(net: FusedTwoLayerNet): string[] {
 }
 
 /** `steps` steps (the same batches for every caller) and a count after each; a thread count per step when `threads` is a list. */
-async function run(split: Split, hidden: number, batch: number, steps: number, threads: number | number[]) {
+async function run(split: Split, hidden: number, batch: number, steps: number, threads: number | number[], sizes = [batch]) {
   const net = fusedNet(hidden, batch);
   net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, seed: 3, weightInitStd: 0.1 })));
   const random = new Random(11);
-  const rows = new Int32Array(batch);
   const losses: number[] = [];
   const counts: number[] = [];
   for (let s = 0; s < steps; s++) {
     await net.useThreads(Array.isArray(threads) ? threads[s % threads.length] : threads);
-    for (let r = 0; r < batch; r++) rows[r] = random.nextInt(split.count);
+    const rows = new Int32Array(sizes[s % sizes.length]);
+    for (let r = 0; r < rows.length; r++) rows[r] = random.nextInt(split.count);
     losses.push(net.trainStep(split.images, split.labels, rows, 0.5));
     counts.push(net.countCorrect(split.images, split.labels, s, split.count - s));
   }
@@ -81,6 +81,13 @@ describe('a team of threads', () => {
       for (const threads of [2, 3]) expect(await run(split, hidden, batch, 12, threads), `${threads} threads`).toEqual(one);
     });
   }
+
+  it('takes batches of any size up to its largest, one after another, without changing a bit', async () => {
+    const split = blobSplit(300, 8);
+    const sizes = [40, 7, 33, 1, 40];
+    const one = await run(split, 50, 40, 10, 1, sizes);
+    for (const threads of [2, 3]) expect(await run(split, 50, 40, 10, threads, sizes), `${threads} threads`).toEqual(one);
+  });
 
   it('can change its size between steps (1, 2, 3, 2, 1, ...) without changing a bit', async () => {
     const split = blobSplit(300, 5);
