@@ -5,10 +5,11 @@
  * does its own part (teamStep, teamCount); the helpers do theirs, meeting at barriers in shared
  * memory. simd.as.ts says how a step is cut so that no number depends on the team's size.
  *
- * Why threads inside a step: the step is the critical path (10,000 of them, ~0.15 ms each on
- * one core), and only splitting it lets the second core shorten it. A step is too short for
- * messages between threads (~50 µs each way), so the threads wait for each other by spinning
- * on shared words, and sleep only when nothing comes for a while.
+ * Why threads inside a step: the step is the critical path (10,000 of them, ~0.14 ms each on
+ * one core), and only splitting it lets the second core shorten it. Its parts last tens of
+ * microseconds, too short to wait for messages (they go through each thread's event loop), so
+ * the threads wait for each other by spinning on shared words, and sleep only when nothing
+ * comes for a while.
  *
  * This file holds the team block's layout on the JS side (the offsets in simd.as.ts, in i32
  * units) and the workers' lives: start, stop, failure. It computes nothing.

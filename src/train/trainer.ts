@@ -23,6 +23,7 @@ import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
+import type { FusedTwoLayerNet } from '../kernels/fused.js';
 import { PARAM_NAMES, TwoLayerNet } from '../network/two-layer-net.js';
 import { EvalPool, type Accuracies, type Measurer } from './eval-pool.js';
 import type { EpochEvent, TrainEvent } from './events.js';
@@ -111,27 +112,30 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
   const trainStep = makeTrainStep(state.net, dataset.train, config.batchSize, config.lr, DIVERGED_LOSS);
   let measurer: Measurer | null = null;
   try {
-    if (trainStep instanceof FusedStep) {
-      const { fused } = trainStep;
-      const ready = fused.useThreads(teamSize(threads, config.hidden));
-      try {
-        // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
-        fused.prepare(dataset.train.images, dataset.train.labels);
-        fused.prepare(dataset.test.images, dataset.test.labels);
-      } catch (e) {
-        await ready.catch(() => {}); // the first error is the one to tell
-        throw e;
-      }
-      await ready;
-      measurer = new TeamMeasurer(fused, dataset);
-    } else {
-      measurer = new EvalPool(dataset, state.net, threads);
-    }
+    measurer =
+      trainStep instanceof FusedStep
+        ? await startTeam(trainStep.fused, dataset, teamSize(threads, config.hidden))
+        : new EvalPool(dataset, state.net, threads);
     return await trainLoop(dataset, config, state, hooks, trainStep, measurer);
   } finally {
     await trainStep.release();
     await measurer?.close();
   }
+}
+
+/** Shares the fused net's steps among `threads` threads, and returns the measurer that counts with them. */
+async function startTeam(fused: FusedTwoLayerNet, dataset: Dataset, threads: number): Promise<Measurer> {
+  const ready = fused.useThreads(threads);
+  try {
+    // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
+    fused.prepare(dataset.train.images, dataset.train.labels);
+    fused.prepare(dataset.test.images, dataset.test.labels);
+  } catch (e) {
+    await ready.catch(() => {}); // the first error is the one to tell
+    throw e;
+  }
+  await ready;
+  return new TeamMeasurer(fused, dataset);
 }
 
 /**
