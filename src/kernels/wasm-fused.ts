@@ -179,9 +179,9 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   }
 
   /** Runs thread 0's part of a command; if it fails (a trap), the helpers are told before the error goes on. */
-  private ownPart(part: () => number): number {
+  private ownPart(part: 'teamStep' | 'teamCount'): number {
     try {
-      return part();
+      return this.arena.exports[part](this.net, this.team.address, 0);
     } catch (e) {
       this.team.fail();
       throw e;
@@ -265,7 +265,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     f64[TEAM.MAXLOSS] = maxLoss;
     i32[TEAM.PARITY] ^= 1;
     this.team.send(COMMAND.STEP);
-    const loss = this.ownPart(() => this.arena.exports.teamStep(this.net, this.team.address, 0));
+    const loss = this.ownPart('teamStep');
     this.team.check();
     return loss / N;
   }
@@ -281,7 +281,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     i32[TEAM.FIRST] = start;
     i32[TEAM.END] = start + count;
     this.team.send(COMMAND.COUNT);
-    const correct = this.ownPart(() => this.arena.exports.teamCount(this.net, this.team.address, 0));
+    const correct = this.ownPart('teamCount');
     this.team.check();
     return correct;
   }
