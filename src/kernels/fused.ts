@@ -51,6 +51,19 @@ export interface FusedTwoLayerNet {
   prepare(images: Uint8Array, labels: Uint8Array): void;
   /** How many of the images start .. start + count - 1 are classified as their label. */
   countCorrect(images: Uint8Array, labels: Uint8Array, start: number, count: number): number;
+  /**
+   * Starts counting, on the helper threads, how many images of each split (whole) the net as it
+   * is now classifies as their label, while trainStep goes on on this thread alone; steps are
+   * shared again once the counts are done. Returns false, starting nothing, without helpers.
+   * Throws while the counts of the last call have not been taken.
+   */
+  startCounts(splits: readonly LabelledImages[]): boolean;
+  /**
+   * The counts of startCounts, split by split, once all are done, else null (and always null
+   * when none were started). `wait`: finish them now, this thread counting what the helpers have
+   * not started, and return them. Throws if a helper failed.
+   */
+  takeCounts(wait?: boolean): number[] | null;
   /** The threads that share each trainStep and countCorrect: this one and helpers on other cores. */
   readonly threads: number;
   /**
@@ -63,6 +76,12 @@ export interface FusedTwoLayerNet {
   useThreads(threads: number): Promise<number>;
   /** Gives the net's memory back (for the next net of the same shape, after useThreads(1)); do not use it afterwards. */
   release(): void;
+}
+
+/** Images (bytes, inputSize each) and their labels. */
+export interface LabelledImages {
+  images: Uint8Array;
+  labels: Uint8Array;
 }
 
 export interface FusedNetShape {

@@ -561,6 +561,9 @@ function decodeSparse(rows: usize, val: usize, start: usize, end: usize, table: 
  * Three barriers a step: once the lists are all written, once the hidden rows are whole, and
  * once dL/dscores is. Every thread then adds the N losses in image order (the same sum
  * everywhere, so all agree on divergence).
+ * While the helpers count on a copy of the weights (a count "alongside", teamCount), thread 0
+ * steps alone: ACTIVE is 1 and it owns every thread's columns and all the images. In general,
+ * thread t of the ACTIVE threads stepping owns the columns of slots t, t + ACTIVE, ...
  */
 
 // The team block (TEAM_BYTES at `team`): i32 fields written by thread 0 before it bumps SEQ.
@@ -568,8 +571,8 @@ const SEQ_: usize = 0; //       the command's number: bumped (and notified) once
 const CMD_: usize = 4; //       STEP, COUNT or QUIT
 const THREADS_: usize = 8; //   the team's size
 const FAILED_: usize = 12; //   not 0 once a helper failed: no one waits for anyone any more
-const STARTS_: usize = 16; //   the sparse split (encodeSparse): each image's first run
-const LABELS_: usize = 20; //   its labels, a byte each
+const STARTS_: usize = 16; //   STEP: the sparse split (encodeSparse): each image's first run
+const LABELS_: usize = 20; //   STEP: its labels, a byte each
 const IDX_: usize = 24; //      STEP: the batch's image numbers, N i32
 const N_: usize = 28; //        STEP: the batch size
 const LR_: usize = 32; //       STEP: the learning rate, f32
@@ -578,7 +581,12 @@ const END_: usize = 40;
 const PARITY_: usize = 44; //   STEP: which half of the lists this step uses (it alternates)
 const MAXN_: usize = 56; //     the most images a step can have (the lists' halves are laid out for it)
 const MAXLOSS_: usize = 48; //  STEP: f64: no update when the batch's mean loss is above it (or NaN)
-const SLOTS_: usize = 64; //    per thread, a cache line of its own (i32 fields below)
+const ACTIVE_: usize = 60; //   STEP: the threads taking part, 0 .. ACTIVE - 1 (THREADS, or 1 while the helpers count alongside)
+const CSTARTS_: usize = 64; //  COUNT: the sparse split, as STARTS (a step alone may run meanwhile, with its own)
+const CLABELS_: usize = 68; //  COUNT: its labels
+const CNET_: usize = 72; //     COUNT: the net descriptor whose weights count (the net itself, or a copy of its weights)
+const CFROM_: usize = 76; //    COUNT: the first thread counting: 0, the whole team; 1, the helpers alongside a step alone
+const SLOTS_: usize = 128; //   per thread, a cache line of its own (i32 fields below)
 const SLOT_BYTES: usize = 64;
 const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
 const COUNT_: usize = 4; //     its count (COUNT)
@@ -660,17 +668,20 @@ function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team:
 
 /**
  * The first of thread t's images in a step's image phases (listing pixels, Affine2 and the
- * loss): N cut by weights max(0, 2 avg - cols_s), cols_s being thread s's number of hidden
- * columns. A thread with more columns does more in the column phases and gets fewer images:
- * the book's 6 + 7 vectors get 53 + 47 images (3% off the two-thread step against 50 + 50).
+ * loss), when `active` threads step: N cut by weights max(0, 2 avg - cols_s), cols_s being the
+ * hidden columns thread s owns. A thread with more columns does more in the column phases and
+ * gets fewer images: the book's 6 + 7 vectors get 53 + 47 images (3% off the two-thread step
+ * against 50 + 50).
  */
-function imageShare(team: usize, N: i32, t: i32, threads: i32): i32 {
+function imageShare(team: usize, N: i32, t: i32, threads: i32, active: i32): i32 {
   let total = 0;
   for (let s = 0; s < threads; s++) total += columnsOf(team, s);
   let before: i64 = 0;
   let all: i64 = 0;
-  for (let s = 0; s < threads; s++) {
-    const weight = <i64>max(0, 2 * total - threads * columnsOf(team, s));
+  for (let s = 0; s < active; s++) {
+    let owned = 0;
+    for (let r = s; r < threads; r += active) owned += columnsOf(team, r);
+    const weight = <i64>max(0, 2 * total - active * owned);
     if (s < t) before += weight;
     all += weight;
   }
@@ -716,19 +727,16 @@ function touchImages(idx: usize, starts: usize, i0: i32, i1: i32, sink: usize): 
  * layer path does before its update).
  */
 export function teamStep(net: usize, team: usize, thread: i32): f64 {
-  const threads = load<i32>(team + THREADS_);
+  const threads = load<i32>(team + THREADS_), active = load<i32>(team + ACTIVE_);
   const starts = field(team, STARTS_), labels = field(team, LABELS_), idx = field(team, IDX_);
   const N = load<i32>(team + N_), lr = load<f32>(team + LR_), maxLoss = load<f64>(team + MAXLOSS_);
   const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
   const D = <i32>field(net, D_), Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
   const table = field(net, SCALE_), losses = field(net, LOSS_);
-  const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_);
-  const db1 = field(net, DB1_), db2 = field(net, DB2_), W2T = field(net, W2T_);
+  const hid = field(net, HID_), dy = field(net, DY_), db2 = field(net, DB2_);
   const lane = field(net, LANES_); // lane 0's lists, 2 N images long: shared by the team
   const rows = field(lane, ROWS_), val = field(lane, VAL_), spans = field(lane, SPANS_);
   const rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
-  const j0 = load<i32>(slot(team, thread), COL0_), j1 = load<i32>(slot(team, thread), COL1_);
-  const o0 = <usize>j0 << 2, width = j1 - j0;
   const scale: f64 = 1 / <f64>N;
 
   // The lists of nonzero pixels, each thread those of its images, into this step's half of
@@ -737,7 +745,7 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   const half = <usize>(load<i32>(team + PARITY_) & 1), maxN = load<i32>(team + MAXN_);
   const entries = listEntries(maxN, D);
   const rowsAt = rows + ((half * entries) << 2), valAt = val + ((half * entries) << 2), spansAt = spans + ((half * <usize>maxN) << 3);
-  const i0 = imageShare(team, N, thread, threads), i1 = imageShare(team, N, thread + 1, threads);
+  const i0 = imageShare(team, N, thread, threads, active), i1 = imageShare(team, N, thread + 1, threads, active);
   touchImages(idx, starts, i0, i1, slot(team, thread));
   // decodeSparse writes up to 7 entries past an image's: 8 spare entries a thread keep them
   // off the next thread's part.
@@ -751,15 +759,17 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
     store<i32>(spansAt + (ri << 3), n, 4);
     entry += <usize>n;
   }
-  if (!barrier(team, thread, threads)) return NaN;
+  if (!barrier(team, thread, active)) return NaN;
 
   // Affine1 + Relu1, this thread's columns of every image.
   for (let i = 0; i < N; i++) {
     const at = spansAt + (<usize>i << 3);
     const e = <usize>load<i32>(at) << 2;
-    hiddenCols(hid + <usize>i * rowH, b1, rowsAt + e, valAt + e, load<i32>(at, 4), j0, j1);
+    for (let t = thread; t < threads; t += active) {
+      hiddenCols(hid + <usize>i * rowH, b1, rowsAt + e, valAt + e, load<i32>(at, 4), load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_));
+    }
   }
-  if (!barrier(team, thread, threads)) return NaN;
+  if (!barrier(team, thread, active)) return NaN;
 
   // Affine2 and SoftmaxWithLoss, this thread's images: scores, the loss, dL/dscores.
   for (let i = i0; i < i1; i++) {
@@ -774,13 +784,38 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
     store<f32>(s + (<usize>label << 2), <f32>(<f64>f32At(s, label) - scale));
     for (let c = C; c < Cp; c++) store<f32>(s + (<usize>c << 2), 0);
   }
-  if (!barrier(team, thread, threads)) return NaN;
+  if (!barrier(team, thread, active)) return NaN;
   let loss: f64 = 0;
   for (let i = 0; i < N; i++) loss += load<f64>(losses + (<usize>i << 3));
   if (!(loss / <f64>N <= maxLoss)) return loss;
 
-  // Relu1 backward of Affine2 backward, this thread's columns: dH = (dY W2^T) where h > 0, with
-  // the old W2 (its rows j0 .. j1 - 1 are read and updated by this thread alone).
+  if (thread == 0) {
+    // db2 = column sums of dY, and its step.
+    memory.fill(db2, 0, rowC);
+    for (let i = 0; i < N; i++) axpy(db2, dy + <usize>i * rowC, 1, Cp);
+    axpy(b2, db2, -lr, Cp);
+  }
+  for (let t = thread; t < threads; t += active) {
+    backwardColumns(net, N, lr, load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_), rowsAt, valAt, spansAt);
+  }
+  return loss;
+}
+
+/**
+ * The backward pass and the SGD step in the hidden columns j0 .. j1 - 1 (a thread's run) of a
+ * step whose lists are at rowsAt, valAt, spansAt, and whose hidden rows and dL/dscores are
+ * done: dH, dW2 and W2's rows, db1 and b1, and W1's columns.
+ */
+function backwardColumns(net: usize, N: i32, lr: f32, j0: i32, j1: i32, rowsAt: usize, valAt: usize, spansAt: usize): void {
+  const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_);
+  const Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
+  const hid = field(net, HID_), dy = field(net, DY_), dh = field(net, DH_), dW2 = field(net, DW2_);
+  const db1 = field(net, DB1_), W2T = field(net, W2T_);
+  const rowH = <usize>Hp << 2, rowC = <usize>Cp << 2;
+  const o0 = <usize>j0 << 2, width = j1 - j0;
+
+  // Relu1 backward of Affine2 backward: dH = (dY W2^T) where h > 0, with the old W2 (its rows
+  // j0 .. j1 - 1 are read and updated here alone).
   for (let j = j0; j < j1; j++) {
     for (let c = 0; c < C; c++) store<f32>(W2T + (<usize>(c * Hp + j) << 2), f32At(W2, j * Cp + c));
   }
@@ -794,8 +829,7 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
     }
   }
 
-  // Affine2: dW2 = H^T dY in this thread's rows, and their SGD step; db2 = column sums of dY
-  // and its step by thread 0.
+  // Affine2: dW2 = H^T dY in these rows, and their SGD step.
   for (let j = j0; j < j1; j++) {
     for (let c = 0; c < Cp; ) {
       const w = blockWidth((Cp - c) >> 2);
@@ -805,14 +839,8 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
     }
   }
   axpy(W2 + <usize>j0 * rowC, dW2 + <usize>j0 * rowC, -lr, width * Cp);
-  if (thread == 0) {
-    memory.fill(db2, 0, rowC);
-    for (let i = 0; i < N; i++) axpy(db2, dy + <usize>i * rowC, 1, Cp);
-    axpy(b2, db2, -lr, Cp);
-  }
 
-  // Affine1, this thread's columns: db1 = column sums of dH; W1 -= lr * X^T dH, image by image,
-  // never storing dW1.
+  // Affine1: db1 = column sums of dH; W1 -= lr * X^T dH, image by image, never storing dW1.
   memory.fill(db1 + o0, 0, <usize>width << 2);
   for (let i = 0; i < N; i++) axpy(db1 + o0, dh + <usize>i * rowH + o0, 1, width);
   axpy(b1 + o0, db1 + o0, -lr, width);
@@ -826,25 +854,29 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
       j += w << 2;
     }
   }
-  return loss;
 }
 
 /**
- * How many of the images FIRST .. END - 1 of a sparse split the net classifies as their label
- * (argmax, first on ties); each thread counts its share, thread 0 returns the sum (a helper
- * returns its own count; -1 when a helper failed).
+ * How many of the images FIRST .. END - 1 of a sparse split (CSTARTS, CLABELS) the net `net`
+ * classifies as their label (argmax, first on ties). Each thread from CFROM on counts its share.
+ * With the whole team (CFROM 0), thread 0 returns the sum (a helper returns its own count; -1
+ * when a helper failed). Alongside a step alone (CFROM 1: the helpers, on a copy of the
+ * weights), there is no barrier: each helper leaves its count in its slot, and thread 0 adds
+ * them up once all are DONE (wasm-fused.ts).
  */
 export function teamCount(net: usize, team: usize, thread: i32): i32 {
-  const threads = load<i32>(team + THREADS_);
-  const starts = field(team, STARTS_), labels = field(team, LABELS_);
+  const threads = load<i32>(team + THREADS_), from = load<i32>(team + CFROM_);
+  const starts = field(team, CSTARTS_), labels = field(team, CLABELS_);
   const first = load<i32>(team + FIRST_), count = load<i32>(team + END_) - first;
+  const k = thread - from, counting = threads - from;
+  if (k >= counting) return 0; // a helper of a team being stopped (THREADS 1): nothing to count
   const W1 = field(net, W1_), b1 = field(net, B1_), W2 = field(net, W2_), b2 = field(net, B2_);
   const Hp = <i32>field(net, HP_), C = <i32>field(net, C_), Cp = <i32>field(net, CP_);
   const table = field(net, SCALE_);
   const lane = field(net, LANES_) + <usize>thread * LANE_BYTES;
   const rows = field(lane, ROWS_), val = field(lane, VAL_), h = field(lane, H_), s = field(lane, S_);
   let correct = 0;
-  for (let i = first + share(count, thread, threads); i < first + share(count, thread + 1, threads); i++) {
+  for (let i = first + share(count, k, counting); i < first + share(count, k + 1, counting); i++) {
     const image = <usize>i;
     const n = decodeSparse(rows, val, <usize>load<u32>(starts + (image << 2)), <usize>load<u32>(starts + (image << 2), 4), table, W1, <usize>Hp << 2);
     hiddenRow(h, b1, rows, val, n, team, threads);
@@ -852,6 +884,7 @@ export function teamCount(net: usize, team: usize, thread: i32): i32 {
     if (argmax(s, C) == <i32>load<u8>(labels + image)) correct++;
   }
   store<i32>(slot(team, thread), correct, COUNT_);
+  if (from != 0) return correct;
   if (!barrier(team, thread, threads)) return -1;
   if (thread != 0) return correct;
   let total = 0;
@@ -877,7 +910,7 @@ export function teamServe(net: usize, team: usize, thread: i32, seen: i32): void
     seen = seq;
     const command = load<i32>(team + CMD_);
     if (command == STEP) teamStep(net, team, thread);
-    else if (command == COUNT) teamCount(net, team, thread);
+    else if (command == COUNT) teamCount(field(team, CNET_), team, thread);
     else return;
     atomic.store<i32>(slot(team, thread), seq, DONE_);
     atomic.notify(slot(team, thread) + DONE_, 1);

@@ -10,7 +10,8 @@
  *   W2 Hp x Cp | b2 Cp | lane table | each image's loss | hidden, dscores, dhidden rows | dW2 |
  *   db1 | db2 | W2^T | scratch for making sparse copies | the image numbers of one batch |
  *   the team block | lanes: per thread, lists of nonzero pixels (lane 0: two batches' worth,
- *   shared by the team) and one hidden and one score row.
+ *   shared by the team) and one hidden and one score row | on the first count alongside
+ *   (startCounts), a copy of the weights and a descriptor for it.
  * Hp: the hidden layout's width for the current team size (hidden-layout.ts; room is kept for
  * the widest); Cp: C rounded up to a multiple of 4, so every row starts on a SIMD boundary.
  *
@@ -22,10 +23,34 @@
  * peaked at up to 149 MB RSS of its 150 MB budget). A step then only writes the 100 image
  * numbers in.
  */
-import type { FusedNetShape, FusedTwoLayerNet, ParamArrays } from './fused.js';
+import type { FusedNetShape, FusedTwoLayerNet, LabelledImages, ParamArrays } from './fused.js';
 import type { WasmArena } from './wasm-module.js';
 import { hiddenLayout, type HiddenLayout } from './hidden-layout.js';
 import { COMMAND, MAX_TEAM, TEAM, TEAM_BYTES, WasmTeam } from './wasm-team.js';
+
+/**
+ * Images the helpers count per command alongside the steps (startCounts): thread 0 sends the
+ * next chunk at its next step, and counts what is left with them when it has to wait.
+ */
+const COUNT_CHUNK = 10000;
+
+/** A count alongside the steps: the descriptor it counts with (a copy of the weights), its chunks, and the counts so far, by split. */
+interface Alongside {
+  net: number;
+  chunks: Chunk[];
+  /** Chunks counted, and whether the next one is with the helpers. */
+  done: number;
+  sent: boolean;
+  counts: number[];
+}
+
+/** Images first .. first + count - 1 of split number `split` (its sparse copy). */
+interface Chunk {
+  sparse: SparseSplit;
+  split: number;
+  first: number;
+  count: number;
+}
 
 /** Images a scratch chunk holds when a split's sparse copy is made. */
 const SCRATCH_IMAGES = 500;
@@ -72,6 +97,10 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   private readonly team: WasmTeam;
   /** Set when a helper failed: the weights are not to be trusted, the net is not reused. */
   private broken = false;
+  /** The count alongside the steps (startCounts), if any, until its counts are taken. */
+  private alongside: Alongside | null = null;
+  /** The copy of the weights that a count alongside uses: a descriptor like the net's, pointing at them (allocated on first use). */
+  private copy: { net: number; W1: number; b1: number; W2: number; b2: number } | null = null;
   /** Views of idx and of the team block's fields, made again only when the memory has grown. */
   private views: { buffer: ArrayBufferLike; idx: Int32Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
 
@@ -153,6 +182,11 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
 
   async useThreads(threads: number): Promise<number> {
     const n = Math.max(1, Math.min(threads, MAX_TEAM));
+    try {
+      this.finishCounts();
+    } catch (e) {
+      if (!this.team.failed) throw e; // a helper that failed meanwhile: stopped below
+    }
     if (this.team.failed) {
       // Its weights may be half updated: stop what is left of the team, and never reuse the net.
       this.broken = true;
@@ -178,10 +212,10 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     return n;
   }
 
-  /** Runs thread 0's part of a command; if it fails (a trap), the helpers are told before the error goes on. */
-  private ownPart(part: 'teamStep' | 'teamCount'): number {
+  /** Runs thread 0's part of a command (on the net's weights, or those of `net`); if it fails (a trap), the helpers are told before the error goes on. */
+  private ownPart(part: 'teamStep' | 'teamCount', net = this.net): number {
     try {
-      return this.arena.exports[part](this.net, this.team.address, 0);
+      return this.arena.exports[part](net, this.team.address, 0);
     } catch (e) {
       this.team.fail();
       throw e;
@@ -193,6 +227,7 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
   }
 
   release(): void {
+    this.alongside = null; // counts never taken: not for the next user of this net
     if (this.team.threads > 1 || this.broken) {
       void this.team.stop(); // helpers still quitting: this net is not reused
       return;
@@ -264,7 +299,13 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     f32[TEAM.LR] = lr;
     f64[TEAM.MAXLOSS] = maxLoss;
     i32[TEAM.PARITY] ^= 1;
-    this.team.send(COMMAND.STEP);
+    this.advanceCounts();
+    if (!this.counting()) {
+      i32[TEAM.ACTIVE] = this.team.threads;
+      this.team.send(COMMAND.STEP);
+    } else {
+      i32[TEAM.ACTIVE] = 1; // the helpers count: this thread steps alone, in every thread's columns
+    }
     const loss = this.ownPart('teamStep');
     this.team.check();
     return loss / N;
@@ -274,16 +315,113 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     if (count <= 0) return 0;
     const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.scratch, SCRATCH_IMAGES);
     if (!(start >= 0 && start + count <= sparse.count)) throw new RangeError(`countCorrect: images ${start} .. ${start + count - 1} outside the split's ${sparse.count}`);
+    this.finishCounts();
     this.team.quiesce();
-    const { i32 } = this.currentViews();
-    i32[TEAM.STARTS] = sparse.starts;
-    i32[TEAM.LABELS] = sparse.labels;
-    i32[TEAM.FIRST] = start;
-    i32[TEAM.END] = start + count;
-    this.team.send(COMMAND.COUNT);
+    this.sendCount(this.net, 0, sparse, start, count);
     const correct = this.ownPart('teamCount');
     this.team.check();
     return correct;
+  }
+
+  /** Writes a COUNT's arguments (simd.as.ts's teamCount) and sends it. */
+  private sendCount(net: number, from: number, sparse: SparseSplit, start: number, count: number): void {
+    const { i32 } = this.currentViews();
+    i32[TEAM.CNET] = net;
+    i32[TEAM.CFROM] = from;
+    i32[TEAM.CSTARTS] = sparse.starts;
+    i32[TEAM.CLABELS] = sparse.labels;
+    i32[TEAM.FIRST] = start;
+    i32[TEAM.END] = start + count;
+    this.team.send(COMMAND.COUNT);
+  }
+
+  startCounts(splits: readonly LabelledImages[]): boolean {
+    if (this.alongside !== null) throw new Error('startCounts: the counts of the last startCounts were not taken');
+    if (this.team.threads === 1 || splits.length === 0) return false;
+    const chunks: Chunk[] = [];
+    splits.forEach(({ images, labels }, split) => {
+      const sparse = sparseSplit(this.arena, images, labels, this.inputSize, this.scratch, SCRATCH_IMAGES);
+      for (let first = 0; first < sparse.count; first += COUNT_CHUNK) {
+        chunks.push({ sparse, split, first, count: Math.min(COUNT_CHUNK, sparse.count - first) });
+      }
+    });
+    this.team.quiesce();
+    const net = this.weightsCopy();
+    this.alongside = { net, chunks, done: 0, sent: false, counts: splits.map(() => 0) };
+    this.advanceCounts();
+    return true;
+  }
+
+  /** A copy of the weights as they are now, with a descriptor of its own (the net's, but for the weights' addresses); returns the descriptor. */
+  private weightsCopy(): number {
+    const { arena, inputSize: D, maxWidth, Cp } = this;
+    const copy = (this.copy ??= {
+      net: arena.alloc(NET_FIELDS * 4),
+      W1: lineAligned(arena, D * maxWidth * 4),
+      b1: lineAligned(arena, maxWidth * 4),
+      W2: lineAligned(arena, maxWidth * Cp * 4),
+      b2: lineAligned(arena, Cp * 4),
+    });
+    const Hp = this.layout.width;
+    arena.f32(copy.W1, D * Hp).set(arena.f32(this.W1, D * Hp));
+    arena.f32(copy.b1, Hp).set(arena.f32(this.b1, Hp));
+    arena.f32(copy.W2, Hp * Cp).set(arena.f32(this.W2, Hp * Cp));
+    arena.f32(copy.b2, Cp).set(arena.f32(this.b2, Cp));
+    const fields = arena.i32(copy.net, NET_FIELDS);
+    fields.set(arena.i32(this.net, NET_FIELDS));
+    fields.set([copy.W1, copy.b1, copy.W2, copy.b2], 0); // the descriptor's first four fields
+    return copy.net;
+  }
+
+  takeCounts(wait = false): number[] | null {
+    this.team.check();
+    if (wait) this.finishCounts();
+    else this.advanceCounts();
+    const taken = this.alongside;
+    if (taken === null || this.counting()) return null;
+    this.alongside = null;
+    return taken.counts;
+  }
+
+  /** True while a count alongside has chunks not counted yet. */
+  private counting(): boolean {
+    return this.alongside !== null && this.alongside.done < this.alongside.chunks.length;
+  }
+
+  /**
+   * Moves a count alongside on, without waiting: once the helpers have counted the chunk sent
+   * to them, adds their count to its split's and sends them the next chunk, if any.
+   */
+  private advanceCounts(): void {
+    const a = this.alongside;
+    if (a === null || (a.sent && !this.team.idle())) return;
+    this.collectChunk(a);
+    const next = a.chunks[a.done];
+    if (next === undefined) return;
+    this.sendCount(a.net, 1, next.sparse, next.first, next.count);
+    a.sent = true;
+  }
+
+  /** Adds the helpers' count of the chunk sent to them, if any (they must be idle). */
+  private collectChunk(a: Alongside): void {
+    if (!a.sent) return;
+    a.counts[a.chunks[a.done].split] += this.team.helperCounts();
+    a.done++;
+    a.sent = false;
+  }
+
+  /** Finishes a count alongside, if any, now: waits for the helpers' chunk and counts the rest with every thread (its counts stay for takeCounts). */
+  private finishCounts(): void {
+    const a = this.alongside;
+    if (a === null || a.done === a.chunks.length) return;
+    this.team.quiesce();
+    this.collectChunk(a);
+    for (; a.done < a.chunks.length; a.done++) {
+      const { sparse, split, first, count } = a.chunks[a.done];
+      this.sendCount(a.net, 0, sparse, first, count);
+      a.counts[split] += this.ownPart('teamCount', a.net);
+      this.team.check();
+    }
   }
 }
 

@@ -20,13 +20,14 @@ import type { WasmArena, WasmMemory, WasmModule } from './wasm-module.js';
 /** The largest team: simd.as.ts reserves a slot for each. */
 export const MAX_TEAM = 8;
 /** Bytes of a team block: SLOTS_ + MAX_TEAM * SLOT_BYTES in simd.as.ts. */
-export const TEAM_BYTES = 64 + MAX_TEAM * 64;
+export const TEAM_BYTES = 128 + MAX_TEAM * 64;
 
 /** Fields of the team block, as indexes into an Int32Array (Float32Array for LR, Float64Array for MAXLOSS) over it. */
 export const TEAM = {
   SEQ: 0, CMD: 1, THREADS: 2, FAILED: 3, STARTS: 4, LABELS: 5, IDX: 6, N: 7, LR: 8, FIRST: 9, END: 10, PARITY: 11, MAXN: 14, MAXLOSS: 6,
+  ACTIVE: 15, CSTARTS: 16, CLABELS: 17, CNET: 18, CFROM: 19,
   /** Thread t's slot starts at SLOTS + t * SLOT; its fields, from there: */
-  SLOTS: 16, SLOT: 16, ARRIVALS: 0, COUNT: 1, COL0: 2, COL1: 3, DONE: 4,
+  SLOTS: 32, SLOT: 16, ARRIVALS: 0, COUNT: 1, COL0: 2, COL1: 3, DONE: 4,
 } as const;
 /** Loads of a shared word before sleeping on it, as in simd.as.ts. */
 const SPINS = 200000;
@@ -85,6 +86,7 @@ export class WasmTeam {
     readonly address: number,
   ) {
     this.fields()[TEAM.THREADS] = 1;
+    this.fields()[TEAM.ACTIVE] = 1;
   }
 
   /** The team's size: this thread and its helpers. */
@@ -182,6 +184,24 @@ export class WasmTeam {
         }
       }
     }
+  }
+
+  /** True when every helper has finished the last command: quiesce() would return at once. */
+  idle(): boolean {
+    const fields = this.fields();
+    const seq = Atomics.load(fields, TEAM.SEQ);
+    for (let t = 1; t <= this.helpers.length; t++) {
+      if (Atomics.load(fields, TEAM.SLOTS + t * TEAM.SLOT + TEAM.DONE) !== seq) return false;
+    }
+    return true;
+  }
+
+  /** The helpers' counts of the last COUNT, added up (read once idle: each wrote its own before DONE). */
+  helperCounts(): number {
+    const fields = this.fields();
+    let sum = 0;
+    for (let t = 1; t <= this.helpers.length; t++) sum += fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.COUNT];
+    return sum;
   }
 
   /** Marks the team FAILED when this thread's own part failed: the helpers stop waiting for it. */

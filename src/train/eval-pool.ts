@@ -54,10 +54,15 @@ export type Accuracies = { trainAcc: number; testAcc: number };
 
 /** What the trainer measures with: an EvalPool, or the fused net's own team (team-measurer.ts). */
 export interface Measurer {
-  /** True when the counting happens elsewhere and this thread only waits: the weights may change as soon as accuracies() returns its promise. */
+  /**
+   * True when accuracies(yielder, true) counts elsewhere while this thread trains on: the weights
+   * may change as soon as it has returned its promise.
+   */
   readonly countsAlongside: boolean;
-  /** Accuracy on the whole train and test splits, for the weights as they are at the call. */
-  accuracies(yielder?: Yielder): Promise<Accuracies>;
+  /** Accuracy on the whole train and test splits, for the weights as they are at the call; `alongside`: see countsAlongside. */
+  accuracies(yielder?: Yielder, alongside?: boolean): Promise<Accuracies>;
+  /** Called when the caller is about to wait for a measurement alongside: finish it as fast as can be. */
+  finish(): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,9 @@ export class EvalPool implements Measurer {
    * Accuracy on the whole train and test splits, for the weights net.params hold at the call.
    * With workers, the weights are copied to them before this returns (see countsAlongside).
    */
+  /** The workers count as fast as they can already. */
+  finish(): void {}
+
   async accuracies(yielder?: Yielder): Promise<Accuracies> {
     const { W1, b1, W2, b2 } = this.net.params;
     const request: CountRequest = { W1: W1.data, b1: b1.data, W2: W2.data, b2: b2.data };

@@ -8,12 +8,14 @@
  * An iteration runs through the layers, or as one fused backend call when the backend has one
  * (step.ts). `threads` threads share the work, and no number depends on how many:
  * - on the fused path, every step and every measurement is shared by a team of threads
- *   (kernels/wasm-team.ts), at most one per core; training waits for each measurement;
+ *   (kernels/wasm-team.ts), at most one per core, but for the measurements before the last:
+ *   the helpers count them while this thread trains alone (team-measurer.ts);
  * - on the layer path, threads - 1 workers measure (eval-pool.ts) while this thread trains.
  *
- * On the layer path with more than one thread, a measurement runs on the worker threads
- * alongside the next epoch's training (it gets a copy of the weights when it starts): the
- * other cores would otherwise sit idle while this thread trains.
+ * With more than one thread, every measurement but the last runs on the other threads
+ * alongside the next epoch's training (they get a copy of the weights when it starts): the
+ * other cores would otherwise sit idle while this thread trains (layer path), or share the
+ * steps less well than they count (fused path).
  * Its epoch event, afterMeasure call and best-epoch bookkeeping happen when it is done (at the
  * latest before the next measurement starts, and before the run ends), with a copy of the
  * state as it was measured. The numbers are those of measuring in line; only the moment an
@@ -53,8 +55,9 @@ export interface TrainHooks {
   emit(event: TrainEvent): void;
   /**
    * Called after each measurement (end of epoch, end of run), e.g. to save the model, with the
-   * state that was measured: the live state when measuring stopped training (one thread), a
-   * copy when the measurement ran alongside training.
+   * state that was measured: the live state when measuring stopped training, a copy when the
+   * measurement ran alongside training (made only for this hook: leave it out when the state
+   * is not needed; the epoch events are emitted either way).
    */
   afterMeasure?(state: TrainState, epoch: EpochEvent): void | Promise<void>;
   /** Set `requested` (from a signal handler) to stop after the current iteration. */
@@ -76,7 +79,9 @@ export interface TrainResult {
   bestEpoch: number;
   /** Mean training loss since the last measurement before the end. */
   finalLoss: number;
+  /** Time in training steps (with the steps this thread takes alone while others measure). */
   trainMs: number;
+  /** Time training waited for measurements (not the measurements counted alongside it). */
   evalMs: number;
   diverged: { iteration: number; loss: number } | null;
   interrupted: boolean;
@@ -200,11 +205,11 @@ async function trainLoop(
   const resume = (): void => {
     stepStart = performance.now();
   };
-  const report = async (measured: TrainState, loss: number, { trainAcc, testAcc }: Accuracies): Promise<void> => {
+  const report = async (measured: TrainState, iteration: number, loss: number, { trainAcc, testAcc }: Accuracies): Promise<void> => {
     const epochEvent: EpochEvent = {
       event: 'epoch',
-      epoch: Math.ceil(measured.iteration / perEpoch),
-      iteration: measured.iteration,
+      epoch: Math.ceil(iteration / perEpoch),
+      iteration,
       loss,
       trainAcc,
       testAcc,
@@ -227,9 +232,10 @@ async function trainLoop(
     const measured = pending;
     pending = null;
     const waitStart = performance.now();
+    if (!measured.done) measurer.finish();
     const accuracies = await measured.accuracies;
     result.evalMs += performance.now() - waitStart;
-    await report(measured.state, measured.loss, accuracies);
+    await report(measured.state, measured.iteration, measured.loss, accuracies);
   };
   try {
     while (state.iteration < config.iterations) {
@@ -253,12 +259,13 @@ async function trainLoop(
         const evalStart = performance.now();
         trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
         const epochLoss = lossSum / lossCount;
-        if (measurer.countsAlongside) {
-          // The workers have their copy of the weights when accuracies() returns: train on.
+        if (measurer.countsAlongside && state.iteration < config.iterations && hooks.stop?.requested !== true) {
+          // The counting threads have their copy of the weights when accuracies() returns: train on.
           const measurement: PendingMeasurement = {
             state: hooks.afterMeasure === undefined ? state : copyState(state),
+            iteration: state.iteration,
             loss: epochLoss,
-            accuracies: measurer.accuracies(),
+            accuracies: measurer.accuracies(undefined, true),
             done: false,
           };
           const settled = (): void => {
@@ -270,7 +277,7 @@ async function trainLoop(
         } else {
           const accuracies = await measurer.accuracies(yielder);
           result.evalMs += performance.now() - evalStart;
-          await report(state, epochLoss, accuracies);
+          await report(state, state.iteration, epochLoss, accuracies);
         }
         lossSum = 0;
         lossCount = 0;
@@ -321,8 +328,10 @@ async function trainLoop(
 
 /** A measurement running on worker threads, with what its epoch event and afterMeasure need. */
 interface PendingMeasurement {
-  /** The state measured (a copy when afterMeasure needs one, since training goes on). */
+  /** The state measured (a copy when afterMeasure needs one, since training goes on; else the live state). */
   state: TrainState;
+  /** The iteration it was measured at. */
+  iteration: number;
   /** Mean training loss of the epoch. */
   loss: number;
   accuracies: Promise<Accuracies>;

@@ -2,11 +2,14 @@
  * The fused wasm net's team (src/kernels/wasm-team.ts, the team part of simd.as.ts): a training
  * step and a count shared by 2 or 3 threads give exactly the bits of one thread (losses,
  * weights, counts), on shapes whose hidden columns and batch do not divide evenly, and the
- * team can shrink and grow between steps. Also the layout of the hidden columns.
+ * team can shrink and grow between steps; counts by the helpers alongside steps that thread 0
+ * takes alone give the counts of the weights as they were, and change no bit either. Also the
+ * layout of the hidden columns.
  *
  * Needs `npm run build` (build/simd.wasm, and dist/ for the helper threads).
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
@@ -118,6 +121,92 @@ describe('a team of threads', () => {
   });
 });
 
+/**
+ * 24 steps with counts of both splits after steps 4 and 12 (and an in-line count, the weights
+ * read and written back, after 14): with one thread all in line; with more, the first counted
+ * by the helpers alongside the next steps, which this thread takes alone, until the counts are
+ * taken (after them, steps are shared again), the second finished by every thread after one
+ * step alone.
+ */
+async function countedAlongside(train: Split, test: Split, hidden: number, batch: number, threads: number) {
+  const net = fusedNet(hidden, batch);
+  net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, seed: 3, weightInitStd: 0.1 })));
+  await net.useThreads(threads);
+  const random = new Random(11);
+  const losses: number[] = [];
+  const step = (): void => {
+    losses.push(net.trainStep(train.images, train.labels, new Int32Array(batch).map(() => random.nextInt(train.count)), 0.5));
+  };
+  const inLine = (): number[] => [train, test].map((split) => net.countCorrect(split.images, split.labels, 0, split.count));
+  const counts: number[][] = [];
+  for (let s = 1; s <= 24; s++) {
+    step();
+    if (s === 14) {
+      counts.push(inLine());
+      const params = paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10 }));
+      net.getParams(params);
+      net.setParams(params);
+    }
+    if (s !== 4 && s !== 12) continue;
+    if (!net.startCounts([train, test])) {
+      expect(threads, 'only a team of one counts in line').toBe(1);
+      counts.push(inLine());
+      continue;
+    }
+    expect(() => net.startCounts([train, test])).toThrow(/not taken/);
+    if (s === 12) {
+      step(); // alone, while the helpers count the first chunk
+      counts.push(net.takeCounts(true) ?? []);
+      s++;
+      continue;
+    }
+    expect(net.takeCounts(), 'still counting').toBeNull();
+    step(); // alone
+    step();
+    let taken: number[] | null;
+    while ((taken = net.takeCounts()) === null) await sleep(1);
+    counts.push(taken);
+    s += 2;
+  }
+  expect(net.takeCounts(), 'all taken').toBeNull();
+  const weights = weightBytes(net);
+  await net.useThreads(1);
+  return { losses, counts, weights };
+}
+
+describe('counts alongside the steps', () => {
+  const big = blobSplit(23000, 12); // 3 chunks of at most 10,000 images, and a few ms to count
+  const cases: [string, Split, Split, number, number][] = [
+    ["the book's shape, a split of 3 chunks", big, noiseSplit(500, 13, 0.8), 50, 100],
+    ['7 hidden (a ragged vector), batch 33', noiseSplit(3000, 2, 0.8), blobSplit(200, 3), 7, 33],
+    ['3 hidden (a thread with no columns), batch 1', noiseSplit(2000, 3, 0.7), noiseSplit(100, 4, 0.7), 3, 1],
+    ['100 hidden (several blocks a thread), batch 7', blobSplit(3000, 4), blobSplit(300, 5), 100, 7],
+  ];
+  for (const [what, train, test, hidden, batch] of cases) {
+    it(`give the in-line counts of the weights as they were, and every step one thread's bits: ${what}`, async () => {
+      const one = await countedAlongside(train, test, hidden, batch, 1);
+      expect(one.counts).toHaveLength(3);
+      expect(new Set(one.counts.map((c) => c.join())).size, 'the counts change as the net learns').toBeGreaterThan(1);
+      for (const threads of [2, 3]) expect(await countedAlongside(train, test, hidden, batch, threads), `${threads} threads`).toEqual(one);
+    });
+  }
+
+  it('survive a change of the thread count, and are dropped by release()', async () => {
+    const split = blobSplit(3000, 6);
+    const net = fusedNet(50, 10);
+    net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 1 })));
+    await net.useThreads(2);
+    const expected = net.countCorrect(split.images, split.labels, 0, split.count);
+    expect(net.startCounts([split])).toBe(true);
+    await net.useThreads(3); // finishes them first
+    expect(net.takeCounts()).toEqual([expected]);
+    expect(net.startCounts([split])).toBe(true);
+    await net.useThreads(1);
+    net.release(); // never taken: dropped
+    expect(net.takeCounts()).toBeNull();
+  });
+});
+
 describe('a helper that fails', () => {
   it('is reported with its reason, never waited for forever, and the team still stops', async () => {
     const arena = wasmArena();
@@ -126,6 +215,7 @@ describe('a helper that fails', () => {
     await team.resize(2);
     const fields = team.fields();
     fields[TEAM.N] = 2;
+    fields[TEAM.ACTIVE] = 2; // both threads step
     fields[TEAM.IDX] = 0x7fff0000; // the batch's image numbers, far past the memory's end
     for (const t of [0, 1]) fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.COL1] = 4; // 4 hidden columns each
     team.send(COMMAND.STEP); // thread 0 does not take part: the helper alone traps
@@ -133,6 +223,22 @@ describe('a helper that fails', () => {
     expect(team.failed).toBe(true);
     await team.stop();
     expect(team.threads).toBe(1);
+  });
+
+  it('while counting alongside is reported too: the team is never idle, and waiting for it throws', async () => {
+    const arena = wasmArena();
+    if (arena instanceof Error) throw arena;
+    const team = new WasmTeam(arena, 0, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
+    await team.resize(2);
+    const fields = team.fields();
+    fields[TEAM.CFROM] = 1; // the helper alone, as alongside a step
+    fields[TEAM.CSTARTS] = 0x7fff0000; // the images' runs, far past the memory's end
+    fields[TEAM.FIRST] = 0;
+    fields[TEAM.END] = 2;
+    team.send(COMMAND.COUNT);
+    expect(() => team.quiesce()).toThrow(/a training helper thread failed: memory access out of bounds/);
+    expect(team.idle()).toBe(false);
+    await team.stop();
   });
 });
 

@@ -219,6 +219,24 @@ describe.each(availableBackends)('train (%s backend)', (backend) => {
   });
 });
 
+describe.each(availableBackends)('train without afterMeasure (%s backend)', (backend) => {
+  beforeAll(() => {
+    setBackend(backend);
+  });
+
+  it('reports each measurement alongside with the iteration it measured, with 2 and 3 threads as with 1', async () => {
+    const config = { ...base, iterations: 130 };
+    const runWith = async (threads: number) => {
+      const state = initialState(config, 28 * 28);
+      const result = await train(dataset, config, state, { emit: () => {} }, { threads });
+      return { history: withoutTime(result.history), weights: PARAM_NAMES.map((n) => bytes(state.net.params[n])), best: [result.bestTestAcc, result.bestEpoch] };
+    };
+    const one = await runWith(1);
+    expect(one.history.map((e) => [e.iteration, e.epoch])).toEqual([[40, 1], [80, 2], [120, 3], [130, 4]]);
+    for (const threads of [2, 3]) expect(await runWith(threads), `${threads} threads`).toEqual(one);
+  });
+});
+
 describe('train progress events (with a fake clock, so the yielder reports after every iteration)', () => {
   beforeAll(() => {
     setBackend('js');

@@ -8,7 +8,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { loadDataset } from '../../data/sources.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 import { checkModelInput, saveModel, type EpochRecord } from '../../model/model-file.js';
-import type { EpochEvent } from '../../train/events.js';
+import type { TrainEvent } from '../../train/events.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
 import { writeFileAtomic } from '../../report/atomic-write.js';
@@ -109,11 +109,14 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   };
   const { stop, dispose } = listenForInterrupt((line) => reporter.note(line));
   try {
-    const afterMeasure = (measured: TrainState, epoch: EpochEvent): void => {
-      history.push(epochRecord(epoch));
-      save(measured);
+    const emit = (event: TrainEvent): void => {
+      if (event.event === 'epoch') history.push(epochRecord(event));
+      reporter.event(event);
     };
-    const result = await train(dataset, config, state, { emit: (e) => reporter.event(e), stop, afterMeasure }, { threads });
+    // Only a run that saves needs the state measured: the trainer then keeps a copy of it while
+    // a measurement runs alongside training.
+    const afterMeasure = opts.save === undefined ? undefined : (measured: TrainState): void => save(measured);
+    const result = await train(dataset, config, state, { emit, stop, afterMeasure }, { threads });
     if (!result.diverged) save(); // at the end, and at the stop point of an interrupted run
     if (result.interrupted && opts.save !== undefined) {
       reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}; model saved to ${opts.save}`);
