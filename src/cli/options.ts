@@ -79,7 +79,7 @@ export const trainOptions: OptionDef[] = [
   },
   { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: svgFile },
   backendOption,
-  { flags: '--threads <n>', description: 'threads sharing the work (default: all cores): with wasm, each step and measurement, one thread a core at most; with js, threads - 1 workers measure while training goes on; no result depends on it', parse: integer(1, 256) },
+  { flags: '--threads <n>', description: 'threads sharing the work (default: all cores): with wasm, they share the steps, or the others measure while one trains, one thread a core at most; with js, threads - 1 workers measure while training goes on; no result depends on it', parse: integer(1, 256) },
   jsonOption,
   { flags: '--quiet', description: 'print only the summary' },
   debugOption,

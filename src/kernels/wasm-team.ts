@@ -4,6 +4,8 @@
  * calling thread is thread 0: it writes a command into the team block, bumps its number and
  * does its own part (teamStep, teamCount); the helpers do theirs, meeting at barriers in shared
  * memory. simd.as.ts says how a step is cut so that no number depends on the team's size.
+ * A count may also go to the helpers alone, while thread 0 takes steps by itself (a count
+ * alongside, wasm-fused.ts's startCounts): thread 0 then sees it end with idle().
  *
  * Why threads inside a step: the step is the critical path (10,000 of them, ~0.14 ms each on
  * one core), and only splitting it lets the second core shorten it. Its parts last tens of
