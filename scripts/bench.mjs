@@ -6,6 +6,8 @@
 //
 // Times come from the run's own summary (wallMs is measured from process start, so it includes
 // Node's start-up and the data loading); "exit" is the parent's clock from spawn to exit.
+// "train" is the time in training steps, "eval" the time training waited for measurements:
+// with more than one thread most measurements are counted alongside training (README, Speed).
 // Any option other than --runs and --peer goes to bp-train unchanged, e.g.
 // `npm run bench -- --backend js`.
 // Measure with this, not with timed tests: other processes on the machine move the numbers.
