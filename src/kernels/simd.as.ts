@@ -657,11 +657,12 @@ function barrier(team: usize, thread: i32, threads: i32): bool {
 }
 
 /**
- * h (Hp) = relu(b1 + x W1) for one image, every thread's columns (the columns between runs
- * are padding: zero weights, never written, zero in h).
+ * h (Hp) = relu(b1 + x W1) for one image, in the columns of the slots first, first + stride, ...
+ * (by default every thread's; the columns between runs are padding: zero weights, never
+ * written, zero in h).
  */
-function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team: usize, threads: i32): void {
-  for (let t = 0; t < threads; t++) {
+function hiddenRow(h: usize, b1: usize, rows: usize, val: usize, nnz: i32, team: usize, threads: i32, first: i32 = 0, stride: i32 = 1): void {
+  for (let t = first; t < threads; t += stride) {
     hiddenCols(h, b1, rows, val, nnz, load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_));
   }
 }
@@ -765,9 +766,7 @@ export function teamStep(net: usize, team: usize, thread: i32): f64 {
   for (let i = 0; i < N; i++) {
     const at = spansAt + (<usize>i << 3);
     const e = <usize>load<i32>(at) << 2;
-    for (let t = thread; t < threads; t += active) {
-      hiddenCols(hid + <usize>i * rowH, b1, rowsAt + e, valAt + e, load<i32>(at, 4), load<i32>(slot(team, t), COL0_), load<i32>(slot(team, t), COL1_));
-    }
+    hiddenRow(hid + <usize>i * rowH, b1, rowsAt + e, valAt + e, load<i32>(at, 4), team, threads, thread, active);
   }
   if (!barrier(team, thread, active)) return NaN;
 

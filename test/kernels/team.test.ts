@@ -208,11 +208,17 @@ describe('counts alongside the steps', () => {
 });
 
 describe('a helper that fails', () => {
-  it('is reported with its reason, never waited for forever, and the team still stops', async () => {
+  /** A team of two with no net (descriptor 0): a helper given a command traps on what it reads. */
+  async function teamOfTwo(): Promise<WasmTeam> {
     const arena = wasmArena();
     if (arena instanceof Error) throw arena;
     const team = new WasmTeam(arena, 0, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
     await team.resize(2);
+    return team;
+  }
+
+  it('is reported with its reason, never waited for forever, and the team still stops', async () => {
+    const team = await teamOfTwo();
     const fields = team.fields();
     fields[TEAM.N] = 2;
     fields[TEAM.ACTIVE] = 2; // both threads step
@@ -226,10 +232,7 @@ describe('a helper that fails', () => {
   });
 
   it('while counting alongside is reported too: the team is never idle, and waiting for it throws', async () => {
-    const arena = wasmArena();
-    if (arena instanceof Error) throw arena;
-    const team = new WasmTeam(arena, 0, (arena.alloc(TEAM_BYTES + 48) + 63) & ~63);
-    await team.resize(2);
+    const team = await teamOfTwo();
     const fields = team.fields();
     fields[TEAM.CFROM] = 1; // the helper alone, as alongside a step
     fields[TEAM.CSTARTS] = 0x7fff0000; // the images' runs, far past the memory's end
