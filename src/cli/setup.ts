@@ -3,7 +3,7 @@
  * codes in --help) and the choice of reporter and colour, made once.
  */
 import { Command } from 'commander';
-import { unwritableReason } from '../report/atomic-write.js';
+import { unwritableReason } from '../io/write-file.js';
 import { decideColor, initColor, isInteractive } from '../report/color.js';
 import { JsonReporter } from '../report/json.js';
 import { PlainReporter } from '../report/plain.js';

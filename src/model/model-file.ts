@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { DataError } from '../data/data-error.js';
 import type { RandomState } from '../data/random.js';
 import { PARAM_NAMES, TwoLayerNet, type ParamName } from '../network/two-layer-net.js';
-import { writeFileAtomic } from '../report/atomic-write.js';
+import { writeFileAtomic } from '../io/write-file.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { readMeta, type ModelMeta } from './model-meta.js';
 

@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '../model/model-meta.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/write-file.js';
 import { digitDataUri } from './digit-png.js';
 
 const SERIES = ['train accuracy', 'test accuracy', 'mean loss'];

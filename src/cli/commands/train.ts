@@ -11,7 +11,7 @@ import { checkModelInput, saveModel, type EpochRecord } from '../../model/model-
 import type { TrainEvent } from '../../train/events.js';
 import { checkGates, makeSummary } from '../../train/summary.js';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
-import { writeFileAtomic } from '../../report/atomic-write.js';
+import { writeFileAtomic } from '../../io/write-file.js';
 import { gateLine, lossText, thousands } from '../../report/format.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
 import type { Reporter } from '../../report/reporter.js';
