@@ -1,51 +1,33 @@
 /**
- * The SVG charts (train --plot, eval --plot), rendered by a real browser: headless Chromium
- * takes a screenshot of each file, and the picture must not be blank (many colours, a fair
- * share of non-white pixels). Chromium must be installed (Debian: apt-get install -y chromium);
- * without it this file fails, unless BP_TRAIN_SKIP_BROWSER=1 says to skip it.
+ * The SVG charts (train --plot, eval --plot), rendered by a real browser: the headless
+ * Chromium bundled in the @sparticuz/chromium dev dependency (or CHROME_PATH), driven by
+ * puppeteer-core, takes a screenshot of each file. The picture must not be blank (many
+ * colours, a fair share of non-white pixels) and its text must be drawn: without fonts a
+ * browser leaves SVG text out silently.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, renderSvgFile } from '../helpers/browser.js';
 import { runCli, type RunResult } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bp-train-plots-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SKIP = process.env.BP_TRAIN_SKIP_BROWSER === '1';
-const BROWSER = ['chromium', 'chromium-browser'].find((name) => spawnSync(name, ['--version'], { encoding: 'utf8' }).status === 0);
-
 function expectExit(run: RunResult, code: number): void {
   expect(run.code, `exit code\n--- stdout:\n${run.stdout}\n--- stderr:\n${run.stderr}`).toBe(code);
 }
 
-/** Screenshot of an SVG file by headless Chromium, decoded. */
-function screenshot(svg: string, width: number, height: number): PNG {
-  const out = `${svg}.png`;
-  const profile = mkdtempSync(join(dir, 'chromium-profile-'));
-  const run = spawnSync(
-    BROWSER!,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-      `--screenshot=${out}`,
-      `--window-size=${width},${height}`,
-      `file://${svg}`,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  expect(run.status, `chromium failed:\n${run.stderr}`).toBe(0);
-  return PNG.sync.read(readFileSync(out));
+/** Share of pixels that differ between two pictures of the same size. */
+function differing(a: PNG, b: PNG): number {
+  let count = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    if (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2]) count++;
+  }
+  return count / (a.data.length / 4);
 }
 
 function colourStats(png: PNG): { colours: number; nonWhite: number } {
@@ -85,25 +67,33 @@ describe('the SVG files', () => {
   });
 });
 
-describe.skipIf(SKIP)('rendered by headless Chromium', () => {
-  beforeAll(() => {
-    if (BROWSER === undefined) {
-      throw new Error(
-        'Chromium is not installed: these tests render the SVG charts with it. ' +
-          'Install it (Debian: apt-get install -y chromium) or set BP_TRAIN_SKIP_BROWSER=1 to skip them.',
-      );
-    }
+describe('rendered by headless Chromium', () => {
+  // Launched by the first test that needs it rather than in beforeAll, so that a browser
+  // that cannot start fails each test with the cause (a failed beforeAll counts them as skipped).
+  let launched: Promise<Browser> | undefined;
+  const browser = (): Promise<Browser> => (launched ??= launchBrowser());
+  afterAll(async () => {
+    await (await launched?.catch(() => undefined))?.close();
   });
 
   it.each([
     ['training chart', trainSvg, 800, 600],
     ['eval chart', evalSvg, 1200, 600],
-  ])('%s is not blank', (_, svg, width, height) => {
-    const png = screenshot(svg, width, height);
+  ])('%s is not blank, and its text is drawn', async (_, svg, width, height) => {
+    const png = await renderSvgFile(await browser(), svg, width, height);
     expect([png.width, png.height]).toEqual([width, height]);
     const stats = colourStats(png);
-    console.log(`${svg.split('/').at(-1)}: ${stats.colours} colours, ${(100 * stats.nonWhite).toFixed(1)}% non-white`);
+    // The same chart with every <text> element removed: the titles, labels and ticks must
+    // account for a visible share of the picture.
+    const TEXT = /<text\b[^>]*>[^<]*<\/text>/g;
+    const markup = readFileSync(svg, 'utf8');
+    expect(markup.match(TEXT)?.length ?? 0).toBeGreaterThan(10);
+    const textless = `${svg}.textless.svg`;
+    writeFileSync(textless, markup.replace(TEXT, ''));
+    const textShare = differing(png, await renderSvgFile(await browser(), textless, width, height));
+    console.log(`${svg.split('/').at(-1)}: ${stats.colours} colours, ${(100 * stats.nonWhite).toFixed(1)}% non-white, text ${(100 * textShare).toFixed(2)}%`);
     expect(stats.colours).toBeGreaterThan(20);
     expect(stats.nonWhite).toBeGreaterThan(0.02);
+    expect(textShare).toBeGreaterThan(0.005);
   });
 });
