@@ -3,17 +3,20 @@
  * the ink's bounding box is scaled so that its longer side is 20 pixels (aspect ratio kept,
  * area-averaged), then placed in a 28 x 28 field so that its center of mass is the center.
  *
- * Any PNG that pngjs reads (grey or colour, any bit depth, any size). Colour becomes luminance;
- * transparent pixels are laid on white paper. MNIST ink is light on dark: pass `invert` for
- * dark ink on light paper. Contrast is stretched so that the darkest paper is 0, the
- * brightest ink 255.
+ * Any PNG that pngjs reads (grey or colour, any bit depth, up to MAX_PNG_PIXELS pixels). Colour
+ * becomes luminance; transparent pixels are laid on white paper. MNIST ink is light on dark:
+ * pass `invert` for dark ink on light paper. Contrast is stretched so that the darkest paper
+ * is 0, the brightest ink 255.
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { DataError } from './data-error.js';
+import { PNG_SIGNATURE, readChunks, readHeader } from './png-chunks.js';
+import { sizeProblem } from './png-header.js';
+import { imageDataProblem } from './png-image-data.js';
 
+export { MAX_PNG_PIXELS } from './png-header.js';
 export const FIELD = 28;
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 export const BOX = 20;
 
 export interface DigitImage {
@@ -24,9 +27,12 @@ export interface DigitImage {
 }
 
 /**
- * Reads a PNG file and frames its digit.
+ * Reads a PNG file and frames its digit. The file's header, chunk layout and compressed image
+ * data are checked before pngjs decodes it, so a picture over MAX_PNG_PIXELS or with cut or
+ * damaged image data is refused in milliseconds, with little memory.
  * @throws DataError for anything that is not a readable PNG: "<file>: no such file", "<file>: is a
- * directory, not a PNG image", "<file>: not a valid PNG (truncated or corrupt: <reason>)", ...
+ * directory, not a PNG image", "<file>: too large: the header declares a W x H picture ...",
+ * "<file>: not a valid PNG (truncated or corrupt: <reason>)", ...
  */
 export function readDigitPng(file: string, invert = false): DigitImage {
   let bytes: Buffer;
@@ -36,11 +42,21 @@ export function readDigitPng(file: string, invert = false): DigitImage {
     throw new DataError(file, readProblem(err));
   }
   if (!PNG_SIGNATURE.equals(bytes.subarray(0, 8))) throw new DataError(file, 'not a PNG image (it does not start with the PNG signature)');
+  const corrupt = (reason: string): DataError => new DataError(file, `not a valid PNG (truncated or corrupt: ${reason})`);
+  // The declared size first, from the header alone: pngjs would allocate it all before noticing anything
+  const header = readHeader(bytes);
+  if (typeof header === 'string') throw corrupt(header);
+  const tooLarge = sizeProblem(header);
+  if (tooLarge !== null) throw new DataError(file, tooLarge);
+  const chunks = readChunks(bytes);
+  if (typeof chunks === 'string') throw corrupt(chunks);
+  const dataProblem = imageDataProblem(chunks, header);
+  if (dataProblem !== null) throw corrupt(dataProblem);
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);
   } catch (err) {
-    throw new DataError(file, `not a valid PNG (truncated or corrupt: ${chunkProblem(bytes) ?? pngProblem(err)})`);
+    throw corrupt(pngProblem(err));
   }
   const { width, height, data } = png;
   const ink = new Float32Array(width * height);
@@ -69,65 +85,6 @@ function readProblem(err: unknown): string {
     default:
       return `cannot read the file (${code ?? (err instanceof Error ? err.message : String(err))})`;
   }
-}
-
-/**
- * The first fault in the file's chunk layout (signature, then length + type + data + CRC per
- * chunk, IHDR first and valid, ending with IEND), or null when the layout is sound. Used when pngjs fails, because
- * its sync reader hides a chunk's CRC error behind "unrecognised content at end of stream".
- */
-export function chunkProblem(bytes: Uint8Array): string | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 8; ; ) {
-    if (at === bytes.length) return 'the file ends before the IEND chunk';
-    if (at + 12 > bytes.length) return 'the file ends in the middle of a chunk';
-    const length = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    const name = /^[A-Za-z]{4}$/.test(type) ? type : null;
-    if (name === null) return `a damaged chunk header at byte ${at}`;
-    if (at + 12 + length > bytes.length) return `the file ends in the middle of the ${name} chunk`;
-    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return `the ${name} chunk's checksum does not match`;
-    if (at === 8 && name !== 'IHDR') return 'the header chunk (IHDR) is missing';
-    if (name === 'IHDR') {
-      const problem = headerProblem(bytes.subarray(at + 8, at + 8 + length));
-      if (problem) return problem;
-    }
-    if (/^[A-Z]/.test(name) && !['IHDR', 'PLTE', 'IDAT', 'IEND'].includes(name)) return `unknown critical chunk '${name}'`;
-    at += 12 + length;
-    if (name === 'IEND') return at === bytes.length ? null : `${bytes.length - at} bytes after the IEND chunk`;
-  }
-}
-
-/** Bit depths allowed for each colour type (PNG spec, 11.2.2). */
-const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
-
-function headerProblem(ihdr: Uint8Array): string | null {
-  if (ihdr.length !== 13) return `the header chunk (IHDR) holds ${ihdr.length} bytes, not 13`;
-  const view = new DataView(ihdr.buffer, ihdr.byteOffset, ihdr.byteLength);
-  const [depth, colourType, compression, filter, interlace] = ihdr.subarray(8);
-  if (view.getUint32(0) === 0 || view.getUint32(4) === 0) return `a ${view.getUint32(0)} x ${view.getUint32(4)} picture`;
-  if (!(colourType in DEPTHS)) return `invalid colour type ${colourType}`;
-  if (!DEPTHS[colourType].includes(depth)) return `invalid bit depth ${depth} for colour type ${colourType}`;
-  if (compression !== 0 || filter !== 0) return 'unknown compression or filter method';
-  if (interlace > 1) return `invalid interlace method ${interlace}`;
-  return null;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 as PNG computes it over a chunk's type and data (ISO 3309, polynomial 0xedb88320). */
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**

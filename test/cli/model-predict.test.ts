@@ -8,9 +8,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/sources.js';
+import { pngFile } from '../helpers/png-bytes.js';
 import { runCli, type RunResult } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bp-train-predict-'));
@@ -125,6 +127,38 @@ describe('bp-train predict', () => {
     expect(predictions.map((p) => p.file)).toEqual(good);
     expect(json.stderr.trim().split('\n')).toEqual(expectedErrors);
     expect(json.stderr).not.toMatch(/waitng|stream|EISDIR/);
+  });
+
+  it('a header declaring a huge picture, cut or short image data: one line naming the file and the problem, exit 3 each', async () => {
+    // A test digit in 8-bit RGBA, its scanlines written here (filter byte 0, then grey pixels)
+    const { test } = loadDataset('mnist', { trainLimit: 1, testLimit: 1 });
+    const raw = Buffer.alloc(28 * 113);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) raw.set([...Array(3).fill(test.images[y * 28 + x]), 255], y * 113 + 1 + 4 * x);
+    const stream = deflateSync(raw);
+    const whole = join(dir, 'scanlines.png');
+    writeFileSync(whole, pngFile({ width: 28, height: 28 }, stream));
+    const twin = join(dir, 'scanlines-pngjs.png');
+    writeDigit(twin, test.images.subarray(0, 784), 'grey');
+    const both = await runCli(['predict', '--model', model, '--json', whole, twin]);
+    expectExit(both, 0);
+    const [a, b] = both.stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction);
+    expect(a.top).toEqual(b.top); // the same picture, whichever encoder wrote it
+
+    const cases: [string, Buffer, string][] = [
+      ['huge-30000.png', pngFile({ width: 30000, height: 30000 }, deflateSync(Buffer.alloc(1000))), 'too large: the header declares a 30000 x 30000 picture (900,000,000 pixels); the limit is 40,000,000 pixels'],
+      ['huge-100000.png', pngFile({ width: 100000, height: 100000 }, deflateSync(Buffer.alloc(1000))), 'too large: the header declares a 100000 x 100000 picture (10,000,000,000 pixels); the limit is 40,000,000 pixels'],
+      ['stream-cut.png', pngFile({ width: 28, height: 28 }, stream.subarray(0, stream.length >> 1)), 'not a valid PNG (truncated or corrupt: the compressed pixel data ends too early)'],
+      ['stream-short.png', pngFile({ width: 28, height: 28 }, deflateSync(raw.subarray(0, 14 * 113))), 'not a valid PNG (truncated or corrupt: the pixel data ends too early, after 1582 of the 3164 bytes a 28 x 28 picture needs)'],
+      ['file-cut.png', readFileSync(whole).subarray(0, -20), 'not a valid PNG (truncated or corrupt: the file ends in the middle of the IDAT chunk)'],
+    ];
+    for (const [name, bytes, problem] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const run = await runCli(['predict', '--model', model, file], { timeoutMs: 20_000 }); // a hang guard: the old decoder took a minute and 7 GB
+      expectExit(run, 3);
+      expect(run.stdout, name).toBe('');
+      expect(run.stderr, name).toBe(`bp-train: data error: ${file}: ${problem}\n`);
+    }
   });
 
   it('only unreadable images: nothing on stdout, exit 3', async () => {

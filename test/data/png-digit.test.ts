@@ -5,11 +5,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/data-error.js';
-import { frameDigit, readDigitPng, resizeArea } from '../../src/data/png-digit.js';
+import { imageDataLength } from '../../src/data/png-header.js';
+import { frameDigit, MAX_PNG_PIXELS, readDigitPng, resizeArea } from '../../src/data/png-digit.js';
+import { pngChunk, pngFile } from '../helpers/png-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bp-train-png-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,30 +114,13 @@ describe('readDigitPng', () => {
     throw new Error(`${name} was read without an error`);
   }
 
-  /** CRC-32 of a chunk's type and data, bit by bit (node:zlib's crc32 needs Node 20.15). */
-  function crc32(bytes: Uint8Array): number {
-    let c = 0xffffffff;
-    for (const b of bytes) {
-      c ^= b;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    }
-    return (c ^ 0xffffffff) >>> 0;
-  }
-
   /** A PNG rebuilt from its chunks (length, type, data, CRC), each chunk passed through `edit` (null drops it). */
   function rebuild(bytes: Buffer, edit: (type: string, data: Buffer) => [string, Buffer][] | null): Buffer {
     const parts = [bytes.subarray(0, 8)];
     for (let at = 8; at < bytes.length; ) {
       const length = bytes.readUInt32BE(at);
       const type = bytes.toString('latin1', at + 4, at + 8);
-      for (const [t, d] of edit(type, bytes.subarray(at + 8, at + 8 + length)) ?? []) {
-        const head = Buffer.alloc(8);
-        head.writeUInt32BE(d.length);
-        head.write(t, 4, 'latin1');
-        const crc = Buffer.alloc(4);
-        crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), d])));
-        parts.push(head, d, crc);
-      }
+      for (const [t, d] of edit(type, bytes.subarray(at + 8, at + 8 + length)) ?? []) parts.push(pngChunk(t, d));
       at += 12 + length;
     }
     return Buffer.concat(parts);
@@ -168,9 +153,137 @@ describe('readDigitPng', () => {
     }
   });
 
-  it('says a directory is a directory', () => {
+  it('refuses a header declaring more than MAX_PNG_PIXELS before decoding anything, naming the size and the limit', () => {
+    expect(MAX_PNG_PIXELS).toBe(40_000_000);
+    const tiny = deflateSync(Buffer.alloc(100)); // far less data than declared: the size is refused first
+    const cases: [string, number, number, string][] = [
+      ['30k.png', 30000, 30000, '900,000,000'],
+      ['100k.png', 100000, 100000, '10,000,000,000'],
+      ['over-by-one.png', 40_000_001, 1, '40,000,001'],
+    ];
+    for (const [name, width, height, pixels] of cases) {
+      expect(messageOf(name, pngFile({ width, height }, tiny)), name).toBe(
+        `${name}: too large: the header declares a ${width} x ${height} picture (${pixels} pixels); the limit is 40,000,000 pixels`,
+      );
+    }
+    // At the limit the size passes, and the missing data is what is reported
+    expect(messageOf('at-limit.png', pngFile({ width: 8000, height: 5000 }, tiny))).toBe(
+      'at-limit.png: not a valid PNG (truncated or corrupt: the pixel data ends too early, after 100 of the 160005000 bytes a 8000 x 5000 picture needs)',
+    );
+    // A header whose checksum fails is not trusted for its size
+    const damaged = pngFile({ width: 30000, height: 30000 }, tiny);
+    damaged[8 + 8 + 12] ^= 1;
+    expect(messageOf('damaged-header.png', damaged)).toBe("damaged-header.png: not a valid PNG (truncated or corrupt: the IHDR chunk's checksum does not match)");
+  });
+
+  it('says cut, short, overlong, damaged or missing image data is corrupt, not a flat picture', () => {
+    const good = readFileSync(writePng('digit-50.png', 50, 50, (x, y) => (bar(x, y) ? [255, 255, 255, 255] : [0, 0, 0, 255])));
+    const idats = [...chunksOf(good)].filter(([t]) => t === 'IDAT');
+    expect(idats).toHaveLength(1);
+    const idat = idats[0][1];
+    const raw = inflateSync(idat);
+    expect(raw.length).toBe(50 * (1 + 4 * 50));
+    const withData = (data: Uint8Array): Buffer => rebuild(good, (t, d) => [[t, t === 'IDAT' ? Buffer.from(data) : d]]);
+    const corrupt = (name: string, reason: string): string => `${name}: not a valid PNG (truncated or corrupt: ${reason})`;
+    const cases: [string, Buffer, string][] = [
+      ['half-stream.png', withData(idat.subarray(0, idat.length >> 1)), 'the compressed pixel data ends too early'],
+      ['no-checksum.png', withData(idat.subarray(0, idat.length - 4)), 'the compressed pixel data ends too early'],
+      ['short.png', withData(deflateSync(raw.subarray(0, 30 * 201))), 'the pixel data ends too early, after 6030 of the 10050 bytes a 50 x 50 picture needs'],
+      ['one-more.png', withData(deflateSync(Buffer.concat([raw, Buffer.of(0)]))), 'more pixel data than the header says'],
+      ['bomb.png', withData(deflateSync(Buffer.alloc(64 << 20))), 'more pixel data than the header says'],
+      ['garbage.png', withData(Buffer.from('hello, world')), 'the compressed pixel data is damaged'],
+      ['no-idat.png', rebuild(good, (t, d) => (t === 'IDAT' ? null : [[t, d]])), 'there is no image data (no IDAT chunk)'],
+      ['file-cut.png', good.subarray(0, good.length - 20), 'the file ends in the middle of the IDAT chunk'],
+    ];
+    for (const [name, bytes, reason] of cases) expect(messageOf(name, bytes), name).toBe(corrupt(name, reason));
+    // Every cut of the stream inside a sound chunk, and the same data split over two IDAT chunks
+    for (let n = 0; n < idat.length; n++) expect(messageOf('cut-stream.png', withData(idat.subarray(0, n))), `cut at ${n}`).toBe(corrupt('cut-stream.png', 'the compressed pixel data ends too early'));
+    const split = rebuild(good, (t, d) => (t === 'IDAT' ? [[t, d.subarray(0, 9)], [t, d.subarray(9)]] : [[t, d]]));
+    expect(readDigitPng(writeBytes('split.png', split)).pixels).toEqual(readDigitPng(join(dir, 'digit-50.png')).pixels);
+  });
+
+  /** The chunks of a PNG file as [type, data]. */
+  function* chunksOf(bytes: Buffer): Generator<[string, Buffer]> {
+    for (let at = 8; at < bytes.length; at += 12 + bytes.readUInt32BE(at)) yield [bytes.toString('latin1', at + 4, at + 8), bytes.subarray(at + 8, at + 8 + bytes.readUInt32BE(at))];
+  }
+  function writeBytes(name: string, bytes: Uint8Array): string {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  }
+
+  it('reads grey pictures of every bit depth, interlaced (Adam7) or not, to the same digit', () => {
+    const [width, height] = [13, 11];
+    const ink = (x: number, y: number): boolean => x >= 5 && x < 8 && y >= 2 && y < 9;
+    const reference = readDigitPng(writePng('grey-ref.png', width, height, (x, y) => (ink(x, y) ? [255, 255, 255, 255] : [0, 0, 0, 255]))).pixels;
+    for (const depth of [1, 2, 4, 8, 16]) {
+      for (const interlace of [0, 1]) {
+        const raw = greyScanlines(width, height, depth, interlace === 1, (x, y) => (ink(x, y) ? 2 ** depth - 1 : 0));
+        expect(raw.length, `depth ${depth} interlace ${interlace}`).toBe(imageDataLength({ width, height, depth, colourType: 0, interlace }));
+        const file = writeBytes(`grey-${depth}-${interlace}.png`, pngFile({ width, height, depth, colourType: 0, interlace }, deflateSync(raw)));
+        expect(readDigitPng(file).pixels, `depth ${depth} interlace ${interlace}`).toEqual(reference);
+      }
+    }
+  });
+
+    it('says a directory is a directory', () => {
     const folder = join(dir, 'folder.png');
     mkdirSync(folder);
     expect(() => readDigitPng(folder)).toThrow(new DataError(folder, 'is a directory, not a PNG image'));
   });
 });
+
+describe('imageDataLength', () => {
+  it('counts one filter byte per scanline, packed samples rounded up to bytes, and Adam7 passes', () => {
+    const rgba = { depth: 8, colourType: 6 };
+    expect(imageDataLength({ width: 8, height: 8, ...rgba, interlace: 0 })).toBe(8 * 33);
+    // passes 1x1, 1x1, 2x1, 2x2, 4x2, 4x4, 8x4 of 4-byte pixels
+    expect(imageDataLength({ width: 8, height: 8, ...rgba, interlace: 1 })).toBe(5 + 5 + 9 + 2 * 9 + 2 * 17 + 4 * 17 + 4 * 33);
+    expect(imageDataLength({ width: 13, height: 7, depth: 1, colourType: 0, interlace: 0 })).toBe(7 * 3);
+    expect(imageDataLength({ width: 1, height: 1, depth: 8, colourType: 0, interlace: 1 })).toBe(2); // six passes empty
+    expect(imageDataLength({ width: 3, height: 1, depth: 16, colourType: 0, interlace: 1 })).toBe(3 * 3); // passes 1, 4 and 6
+    expect(imageDataLength({ width: 5, height: 2, depth: 4, colourType: 3, interlace: 0 })).toBe(2 * 4);
+    expect(imageDataLength({ width: 3, height: 2, depth: 16, colourType: 2, interlace: 0 })).toBe(2 * 19);
+    expect(imageDataLength({ width: 2, height: 1, depth: 16, colourType: 4, interlace: 0 })).toBe(9);
+  });
+});
+
+/** Adam7's passes (PNG spec 8.2), written out again here so that pngjs's decoding checks them. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/** The decompressed image data (filter type 0 on every scanline) of a grey picture of `depth`-bit samples. */
+function greyScanlines(width: number, height: number, depth: number, interlaced: boolean, sample: (x: number, y: number) => number): Buffer {
+  const out: number[] = [];
+  for (const [x0, y0, dx, dy] of interlaced ? ADAM7 : [[0, 0, 1, 1]]) {
+    const xs: number[] = [];
+    for (let x = x0; x < width; x += dx) xs.push(x);
+    if (xs.length === 0) continue;
+    for (let y = y0; y < height; y += dy) {
+      out.push(0);
+      let [acc, bits] = [0, 0];
+      for (const x of xs) {
+        const v = sample(x, y);
+        if (depth === 16) out.push(v >> 8, v & 0xff);
+        else {
+          acc = (acc << depth) | v;
+          bits += depth;
+          if (bits === 8) {
+            out.push(acc);
+            acc = 0;
+            bits = 0;
+          }
+        }
+      }
+      if (bits > 0) out.push(acc << (8 - bits));
+    }
+  }
+  return Buffer.from(out);
+}
