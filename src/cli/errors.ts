@@ -2,10 +2,12 @@
  * Typed errors and the one place that maps them to exit codes and one-line messages.
  * Exit codes (also in the README and --help):
  *   0 success   1 a gate failed   2 invalid usage   3 data error   4 training diverged
- *   70 internal error (a bug)   130 interrupted by SIGINT
+ *   5 an output file could not be written   70 internal error (a bug)
+ *   128 + the signal's number when a signal stopped the run: 129 SIGHUP, 130 SIGINT, 143 SIGTERM
  */
 import { CommanderError } from 'commander';
 import { DataError } from '../data/data-error.js';
+import { WriteError } from '../io/write-file.js';
 
 export const EXIT = {
   ok: 0,
@@ -13,8 +15,11 @@ export const EXIT = {
   usage: 2,
   data: 3,
   diverged: 4,
+  write: 5,
   internal: 70,
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 const EXIT_MEANINGS: Record<number, string> = {
@@ -23,16 +28,38 @@ const EXIT_MEANINGS: Record<number, string> = {
   [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options',
   [EXIT.data]: 'data error: missing, unreadable or malformed dataset or model file',
   [EXIT.diverged]: 'training diverged: the loss became NaN, infinite, or above 103.3 (149 ln 2)',
+  [EXIT.write]: 'a file could not be written (disk full, quota, read-only, permission): the old file is kept',
   [EXIT.internal]: 'internal error (a bug: run with --debug for the stack)',
+  [EXIT.hangup]: 'stopped by SIGHUP (terminal closed)',
   [EXIT.interrupted]: 'interrupted by SIGINT (Ctrl-C)',
+  [EXIT.terminated]: 'stopped by SIGTERM (CI cancel, docker stop, timeout)',
 };
 
 /** Per command: the codes it can exit with, with a meaning of its own where it differs. */
 const COMMAND_EXIT_CODES: Record<string, Partial<Record<number, string>>> = {
-  train: { ...EXIT_MEANINGS },
-  gradcheck: { ...EXIT_MEANINGS, [EXIT.gateFailed]: 'a mean difference is above --tolerance', [EXIT.diverged]: undefined },
-  eval: { ...EXIT_MEANINGS, [EXIT.gateFailed]: undefined, [EXIT.diverged]: undefined },
-  predict: { ...EXIT_MEANINGS, [EXIT.gateFailed]: undefined, [EXIT.diverged]: undefined, [EXIT.data]: 'a model or image file is missing or malformed' },
+  train: {
+    ...EXIT_MEANINGS,
+    [EXIT.gateFailed]: 'a gate failed: --min-test-acc, --min-train-acc, --max-loss, or against --baseline --max-drop, --max-train-drop, --max-loss-rise',
+    [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options, a --baseline run with other settings',
+    [EXIT.data]: 'data error: missing, unreadable or malformed dataset, model or --baseline metrics file',
+  },
+  // Only train (--save, --metrics, --plot) and eval (--plot) write files.
+  gradcheck: { ...EXIT_MEANINGS, [EXIT.gateFailed]: 'a mean difference is above --tolerance', [EXIT.diverged]: undefined, [EXIT.write]: undefined },
+  eval: { ...EXIT_MEANINGS, [EXIT.gateFailed]: undefined, [EXIT.diverged]: undefined, [EXIT.write]: 'the --plot file could not be written (disk full, read-only, permission)' },
+  predict: {
+    ...EXIT_MEANINGS,
+    [EXIT.gateFailed]: undefined,
+    [EXIT.diverged]: undefined,
+    [EXIT.write]: undefined,
+    [EXIT.data]: 'a model or image file is missing or malformed',
+  },
+  diff: {
+    ...EXIT_MEANINGS,
+    [EXIT.gateFailed]: undefined,
+    [EXIT.diverged]: undefined,
+    [EXIT.write]: undefined,
+    [EXIT.data]: 'a metrics file is missing, unreadable or not a bp-train metrics file',
+  },
 };
 
 /** The "Exit codes:" block of a command's --help ('bp-train' itself trains). */
@@ -49,6 +76,11 @@ export const HELP_HINT = "Run 'bp-train --help' for the options.";
 /** A bad option value or combination found after parsing (e.g. --batch-size larger than the data). */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** "bp-train: write error: m.safetensors: no space left on device (the previous file is unchanged)" */
+export function writeErrorLine(err: WriteError): string {
+  return `bp-train: write error: ${err.message}`;
 }
 
 /** Prints the one-line message for an error and returns its exit code. */
@@ -68,6 +100,11 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
     writeErr(`bp-train: data error: ${err.message}`);
     if (debug && err.stack) writeErr(err.stack);
     return EXIT.data;
+  }
+  if (err instanceof WriteError) {
+    writeErr(writeErrorLine(err));
+    if (debug && err.stack) writeErr(err.stack);
+    return EXIT.write;
   }
   const message = err instanceof Error ? err.message : String(err);
   writeErr(`bp-train: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for the stack)'}`);

@@ -1,23 +1,74 @@
 /**
- * Ctrl-C during a run: the first SIGINT asks the trainer to stop after the current iteration
- * (it then saves and exits 130); a second one exits at once with 130 (128 + SIGINT's 2).
+ * Signals during a run: SIGINT (Ctrl-C), SIGTERM (CI cancel, docker stop, Kubernetes,
+ * timeout(1)) and SIGHUP (terminal closed) all ask the trainer to stop after the current
+ * iteration; the run then saves, prints the resume command and its summary, and exits with
+ * 128 + the signal's number (130, 143, 129). A second signal, of any of the three, exits at
+ * once with its own code. The writer is synchronous, so no signal lands in the middle of a
+ * write.
  */
+import fs from 'node:fs';
+import tty from 'node:tty';
 import { EXIT } from './errors.js';
 
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** 128 + the signal's number (the same on Linux and macOS). */
+export const SIGNAL_EXIT: Record<StopSignal, number> = {
+  SIGHUP: EXIT.hangup,
+  SIGINT: EXIT.interrupted,
+  SIGTERM: EXIT.terminated,
+};
+
 export interface Interrupt {
-  /** The flag the trainer reads after every iteration. */
+  /** The flag the trainer reads after every iteration (also set when a checkpoint fails). */
   readonly stop: { requested: boolean };
-  /** Removes the handler (the default of exiting on SIGINT comes back). */
+  /** The first signal received, or null. */
+  signal(): StopSignal | null;
+  /** Removes the handlers (the default of dying on these signals comes back). */
   dispose(): void;
 }
 
 export function listenForInterrupt(note: (line: string) => void): Interrupt {
   const stop = { requested: false };
-  const onSigint = (): void => {
-    if (stop.requested) process.exit(EXIT.interrupted);
-    stop.requested = true;
-    note('interrupt: finishing the current iteration (Ctrl-C again to quit at once)');
+  let received: StopSignal | null = null;
+  const terminals = [0, 1, 2].filter((fd) => tty.isatty(fd));
+  let closeTerminals = false;
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      if (signal === 'SIGHUP' && terminals.length > 0 && !closeTerminals) {
+        closeTerminals = true;
+        process.once('exit', () => closeAll(terminals));
+      }
+      if (received !== null) process.exit(SIGNAL_EXIT[signal]);
+      received = signal;
+      stop.requested = true;
+      const again = signal === 'SIGINT' ? 'Ctrl-C again to quit at once' : 'a second signal quits at once';
+      note(`interrupt: ${signal} received: finishing the current iteration (${again})`);
+    };
+    process.on(signal, handler);
+    return { signal, handler };
+  });
+  return {
+    stop,
+    signal: () => received,
+    dispose: () => {
+      for (const { signal, handler } of handlers) process.off(signal, handler);
+    },
   };
-  process.on('SIGINT', onSigint);
-  return { stop, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/**
+ * Node 20 aborts on exit (an assertion in ResetStdio) when it cannot restore the settings of a
+ * terminal that has hung up (nodejs/node#51519, fixed in later versions); it skips descriptors
+ * that are closed. Output to a terminal is synchronous in Node, so closing loses nothing.
+ */
+function closeAll(fds: number[]): void {
+  for (const fd of fds) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
 }

@@ -1,24 +1,146 @@
 /**
- * Writes a file so that readers only ever see the old one or the whole new one: the bytes go
- * to a temporary name in the same folder, are flushed, then renamed over the target.
+ * The one file writer: every file bp-train writes (model, metrics, chart) goes through
+ * writeFileAtomic, so that readers only ever see the old file or the whole new one, and a
+ * full disk or a read-only folder never costs the file that was there:
+ * 1. the bytes go to a hidden temporary file in the same folder (its name holds the pid and a
+ *    random part; opened with O_EXCL), written in a loop until write(2) has taken every byte
+ *    (it may take fewer than asked);
+ * 2. the temporary file is fsynced and closed, then renamed over the target, and the folder
+ *    is fsynced so that the rename itself survives a crash.
+ * Any failure before the rename (open, write, fsync, close, rename) removes the temporary file
+ * and throws a WriteError naming the file and the cause; the target is untouched.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.bp-train-tmp-${process.pid}-${Date.now()}`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
+/** The low-level calls the writer makes: the real fs by default, a fake one in tests. */
+export interface FileOps {
+  openSync(file: string, flags: string, mode?: number): number;
+  /** Writes up to `length` bytes of `buffer` from `offset`; returns how many it wrote. */
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(file: string): void;
+}
+
+export const nodeFileOps: FileOps = {
+  openSync: (file, flags, mode) => fs.openSync(file, flags, mode),
+  writeSync: (fd, buffer, offset, length) => fs.writeSync(fd, buffer, offset, length),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (from, to) => fs.renameSync(from, to),
+  unlinkSync: (file) => fs.unlinkSync(file),
+};
+
+/** A file could not be written; the file that was there (if any) is unchanged. */
+export class WriteError extends Error {
+  override name = 'WriteError';
+
+  constructor(
+    /** The file as the user named it. */
+    readonly file: string,
+    /** The cause for people: "no space left on device", "permission denied", ... */
+    readonly reason: string,
+    /** The errno code (ENOSPC, EIO, ...), when there is one. */
+    readonly code: string | undefined,
+    /** Whether a file was there before (and still is, unchanged). */
+    readonly previousKept: boolean,
+  ) {
+    super(`${file}: ${reason} (${previousKept ? 'the previous file is unchanged' : 'no file was written'})`);
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+}
+
+/** Causes for people, by errno code; any other code gets the system's own words. */
+const CAUSES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of its path is not a folder',
+  EISDIR: 'it is a directory',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+};
+
+export function writeFileAtomic(file: string, data: string | Uint8Array, ops: FileOps = nodeFileOps): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const previous = existingFile(target);
+  let fd: number | null = null;
+  let created = false;
+  try {
+    // The new file keeps the old one's permissions (a private model stays private).
+    fd = ops.openSync(tmp, 'wx', previous?.mode ?? 0o666);
+    created = true;
+    for (let offset = 0; offset < bytes.length; ) {
+      const written = ops.writeSync(fd, bytes, offset, bytes.length - offset);
+      if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+      offset += written;
+    }
+    ops.fsyncSync(fd);
+    const open = fd;
+    fd = null; // a failed close(2) must not be retried: the descriptor is gone either way
+    ops.closeSync(open);
+    ops.renameSync(tmp, target);
+  } catch (err) {
+    if (fd !== null) ignoreErrors(() => ops.closeSync(fd!));
+    if (created) ignoreErrors(() => ops.unlinkSync(tmp));
+    throw toWriteError(file, err, previous !== null);
+  }
+  syncFolder(dir, ops);
+}
+
+/** The target's permission bits if it is a file there now, else null. */
+function existingFile(target: string): { mode: number } | null {
+  try {
+    const stat = fs.statSync(target);
+    return stat.isFile() ? { mode: stat.mode & 0o777 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes the rename durable. Best effort: the new file is complete and in place by now, so a
+ * folder that cannot be fsynced (some file systems, Windows) only risks the rename being
+ * undone by a power cut, which leaves the old file, never half of one.
+ */
+function syncFolder(dir: string, ops: FileOps): void {
+  let fd: number | null = null;
+  try {
+    fd = ops.openSync(dir, 'r');
+    ops.fsyncSync(fd);
+  } catch {
+    // see above
+  } finally {
+    if (fd !== null) ignoreErrors(() => ops.closeSync(fd!));
+  }
+}
+
+function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // cleaning up after the error that is being reported
+  }
+}
+
+/** A system error as a WriteError; anything else (a bug) is rethrown as it is. */
+function toWriteError(file: string, err: unknown, previousKept: boolean): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string') return err;
+  const message = err instanceof Error ? err.message : '';
+  // Node's messages read "EBUSY: resource busy or locked, rename 'a' -> 'b'": keep the middle.
+  const reason = CAUSES[code] ?? /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? (message || code);
+  return new WriteError(file, reason, code, previousKept);
 }
 
 /** The reason a file could not be written there, or null if its folder is a writable directory. */

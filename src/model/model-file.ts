@@ -51,7 +51,10 @@ export function encodeModel(net: TwoLayerNet, meta: ModelMeta): Uint8Array {
   return encodeSafetensors(tensors, metadata);
 }
 
-/** Writes the model atomically (temporary name + rename): readers never see half a file. */
+/**
+ * Writes the model atomically (temporary name + rename): readers never see half a file.
+ * @throws WriteError (disk full, read-only...), the file that was there left unchanged.
+ */
 export function saveModel(file: string, net: TwoLayerNet, meta: ModelMeta): void {
   writeFileAtomic(file, encodeModel(net, meta));
 }

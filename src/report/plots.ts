@@ -92,12 +92,12 @@ export function evalChart(confusion: readonly number[][], wrong: readonly Miscla
     col: i % perRow,
     row: Math.floor(i / perRow),
     url: digitDataUri(w.pixels, w.rows, w.cols),
-    caption: `${w.label} → ${w.predicted}`,
+    caption: `${w.label} -> ${w.predicted}`,
   }));
   const rows = Math.max(1, Math.ceil(digits.length / perRow));
   const axisless = (field: string) => ({ field, type: 'ordinal', axis: null }) as const;
   const grid = {
-    title: `misclassified test digits (true → predicted), first ${digits.length}`,
+    title: `misclassified test digits (true -> predicted), first ${digits.length}`,
     data: { values: digits },
     width: perRow * 64,
     height: rows * 72,
@@ -138,7 +138,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Renders a chart and writes it atomically. */
+/** Renders a chart and writes it atomically. @throws WriteError when it cannot be written (the previous file is unchanged). */
 export async function writeChart(file: string, spec: TopLevelSpec): Promise<void> {
   writeFileAtomic(file, await renderSvg(spec));
 }
