@@ -2,21 +2,24 @@
  * The bp-train program: commander wiring, and the one place where errors become exit codes.
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
-import { createRequire } from 'node:module';
 import { EXIT, reportError } from './errors.js';
+import { makeDiffCommand } from './commands/diff.js';
 import { makeGradcheckCommand } from './commands/gradcheck.js';
 import { makeEvalCommand } from './commands/eval.js';
 import { makePredictCommand } from './commands/predict.js';
 import { makeTrainCommand } from './commands/train.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { version } from './version.js';
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
   // A closed pipe (`bp-train --help | head`) is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    if (err.code === 'EIO') return; // a terminal that hung up (SIGHUP): the run still saves and exits 129
     throw err;
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EIO') throw err; // as above
   });
   const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
   let pending: Promise<number> = Promise.resolve(EXIT.ok);
@@ -34,7 +37,8 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(makeTrainCommand(run))
     .addCommand(makeGradcheckCommand(run))
     .addCommand(makeEvalCommand(run))
-    .addCommand(makePredictCommand(run));
+    .addCommand(makePredictCommand(run))
+    .addCommand(makeDiffCommand(run));
   try {
     await program.parseAsync(argv);
     process.exitCode = await pending;

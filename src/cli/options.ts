@@ -70,7 +70,21 @@ export const trainOptions: OptionDef[] = [
   { flags: '--min-test-acc <x>', description: 'exit 1 if the final test accuracy is below x (0 to 1)', parse: finite(0, 1) },
   { flags: '--min-train-acc <x>', description: 'exit 1 if the final train accuracy is below x (0 to 1)', parse: finite(0, 1) },
   { flags: '--max-loss <x>', description: 'exit 1 if the final mean training loss is above x', parse: finite(0, Infinity) },
-  { flags: '--metrics <file>', description: 'write the summary as one JSON object to FILE (atomically)', parse: nonEmpty('a file name') },
+  {
+    flags: '--baseline <file>',
+    description: "compare with the --metrics file of an earlier run (e.g. main's): each figure with its change; a baseline run with other settings that change the numbers is a usage error",
+    parse: nonEmpty('a metrics file'),
+  },
+  { flags: '--max-drop <x>', description: 'with --baseline: exit 1 if the test accuracy fell by more than x (absolute: 0.002 is 0.2 points)', parse: finite(0, 1) },
+  { flags: '--max-train-drop <x>', description: 'with --baseline: exit 1 if the train accuracy fell by more than x', parse: finite(0, 1) },
+  { flags: '--max-loss-rise <x>', description: 'with --baseline: exit 1 if the final mean training loss rose by more than x', parse: finite(0, Infinity) },
+  { flags: '--allow-config-change', description: 'with --baseline: compare even when the baseline ran with other settings (they are listed)' },
+  {
+    flags: '--metrics <file>',
+    description: 'write the summary, the configuration, the epochs and the environment as one JSON object to FILE (atomically)',
+    parse: nonEmpty('a file name'),
+  },
+  { flags: '--junit <file>', description: 'write the gates as JUnit XML to FILE (one test case per gate, the figures as properties)', parse: nonEmpty('a file name') },
   { flags: '--save <file>', description: 'save the model as safetensors to FILE at every epoch, at the end and on Ctrl-C', parse: nonEmpty('a file name') },
   {
     flags: '--resume <file>',
@@ -120,6 +134,12 @@ export const predictOptions: OptionDef[] = [
   debugOption,
 ];
 
+export const diffOptions: OptionDef[] = [
+  { flags: '--json', description: 'one JSON object on stdout: the files and every row with its values and changes', conflicts: 'md' },
+  { flags: '--md', description: 'a Markdown table (for a pull-request comment or $GITHUB_STEP_SUMMARY)' },
+  debugOption,
+];
+
 /** Adds the options to a commander command. */
 export function addOptions(command: Command, defs: readonly OptionDef[]): Command {
   for (const def of defs) {
@@ -139,4 +159,5 @@ export const commandOptions: Record<string, readonly OptionDef[]> = {
   gradcheck: gradcheckOptions,
   eval: evalOptions,
   predict: predictOptions,
+  diff: diffOptions,
 };

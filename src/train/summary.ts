@@ -3,6 +3,7 @@
  * Its fields are the --json `summary` event and the --metrics file (a public contract).
  * Timing and memory fields: wallMs, trainMs, evalMs, loadMs, examplesPerSec, peakRssMb.
  */
+import type { BaselineComparison } from './baseline.js';
 import type { TrainResult } from './trainer.js';
 
 export interface Gate {
@@ -27,7 +28,8 @@ export interface Summary {
   bestTestAcc: number;
   bestEpoch: number;
   loss: number;
-  status: 'ok' | 'gate-failed' | 'diverged' | 'interrupted';
+  /** 'write-failed': an output file (--save, --plot, --metrics) could not be written (exit 5), whatever else happened. */
+  status: 'ok' | 'gate-failed' | 'diverged' | 'interrupted' | 'write-failed';
   diverged: boolean;
   interrupted: boolean;
   gates: Gate[];
@@ -40,6 +42,8 @@ export interface Summary {
   loadMs: number;
   examplesPerSec: number;
   peakRssMb: number;
+  /** With --baseline: each figure against the baseline's, and the relative gates (baseline.ts). */
+  baseline?: BaselineComparison;
 }
 
 /** A NaN value (nothing measured) never passes a gate. */

@@ -41,8 +41,11 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Variables that change colour or interactivity: never inherited from the test runner. */
-const SCRUBBED_ENV = ['FORCE_COLOR', 'NO_COLOR', 'CI'];
+/**
+ * Variables that change colour, interactivity or where reports go: never inherited from the test
+ * runner (under GitHub Actions, GITHUB_STEP_SUMMARY would collect every test run's Markdown).
+ */
+const SCRUBBED_ENV = ['FORCE_COLOR', 'NO_COLOR', 'CI', 'GITHUB_STEP_SUMMARY'];
 
 /** process.env without the colour/CI variables, then `overrides` (undefined removes a variable). */
 export function childEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {

@@ -9,22 +9,25 @@ import { loadDataset } from '../../data/sources.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 import { checkModelInput, saveModel, type EpochRecord } from '../../model/model-file.js';
 import type { TrainEvent } from '../../train/events.js';
-import { checkGates, makeSummary } from '../../train/summary.js';
-import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainState } from '../../train/trainer.js';
-import { writeFileAtomic } from '../../io/write-file.js';
+import { checkGates, makeSummary, type Gate } from '../../train/summary.js';
+import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainResult, type TrainState } from '../../train/trainer.js';
+import { WriteError, writeFileAtomic } from '../../io/write-file.js';
 import { gateLine, lossText, thousands } from '../../report/format.js';
 import { trainingChart, writeChart } from '../../report/plots.js';
-import type { Reporter } from '../../report/reporter.js';
-import { EXIT, UsageError } from '../errors.js';
-import { listenForInterrupt } from '../interrupt.js';
+import { processOutput, type Reporter } from '../../report/reporter.js';
+import { runConfig } from '../../train/run-config.js';
+import { EXIT, UsageError, writeErrorLine } from '../errors.js';
+import { listenForInterrupt, SIGNAL_EXIT, type StopSignal } from '../interrupt.js';
 import { addOptions, trainOptions } from '../options.js';
 import { configureCommand, makeReporter, requireWritable, selectBackend } from '../setup.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
+import { openCiRun, type CiCliOptions } from './train-ci.js';
 
 /** Batch size x hidden units at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
 export const MAX_BATCH_ACTIVATIONS = 2 ** 26;
 
-export interface TrainCliOptions {
+/** CiCliOptions: --baseline, --max-drop, --max-train-drop, --max-loss-rise, --allow-config-change, --junit. */
+export interface TrainCliOptions extends CiCliOptions {
   hidden: number;
   lr: number;
   batchSize: number;
@@ -74,6 +77,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   requireWritable('--metrics', opts.metrics);
   requireWritable('--save', opts.save);
   requireWritable('--plot', opts.plot);
+  const ci = openCiRun(opts); // reads --baseline now: a bad file fails before any training (train-ci.ts)
   let resumed: Resumed | null = null;
   if (opts.resume !== undefined) {
     const read = readResume(opts.resume, opts, explicit);
@@ -99,15 +103,38 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     weightInitStd: opts.weightInitStd,
     seed: opts.seed,
   };
+  ci.begin(runConfig(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, dataset, kernels().name));
   const state = resumed?.state ?? initialState(config, dataset.train.rows * dataset.train.cols);
   const startIteration = state.iteration;
   const history: EpochRecord[] = [...(resumed?.meta.history ?? [])];
-  /** Saves `saved`: the live state, or the copy a measurement made (trainer.ts measures alongside training). */
-  const save = (saved: TrainState = state): void => {
-    if (opts.save === undefined) return;
-    saveModel(opts.save, saved.net, modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, saved, history));
+  const interrupt = listenForInterrupt((line) => reporter.note(line));
+  const { stop } = interrupt;
+  /**
+   * Files that could not be written (disk full, read-only...). A failed write does not end the
+   * run at once: training stops after the current iteration (the stop flag a signal sets), the
+   * other files are still attempted, the summary is printed, and the exit code is 5.
+   */
+  const writeErrors: WriteError[] = [];
+  const attempt = async (write: () => void | Promise<void>): Promise<boolean> => {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (!(err instanceof WriteError)) throw err;
+      writeErrors.push(err);
+      stop.requested = true;
+      return false;
+    }
   };
-  const { stop, dispose } = listenForInterrupt((line) => reporter.note(line));
+  let saveFailed = false;
+  /** Saves `saved`: the live state, or the copy a measurement made (trainer.ts measures alongside training). */
+  const save = async (saved: TrainState = state): Promise<boolean> => {
+    if (opts.save === undefined || saveFailed) return false; // after a failure, the previous file stays as it is
+    const file = opts.save;
+    const meta = modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, saved, history);
+    saveFailed = !(await attempt(() => saveModel(file, saved.net, meta)));
+    return !saveFailed;
+  };
   try {
     const emit = (event: TrainEvent): void => {
       if (event.event === 'epoch') history.push(epochRecord(event));
@@ -115,24 +142,37 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     };
     // Only a run that saves needs the state measured: the trainer then keeps a copy of it while
     // a measurement runs alongside training.
-    const afterMeasure = opts.save === undefined ? undefined : (measured: TrainState): void => save(measured);
+    const afterMeasure = opts.save === undefined ? undefined : async (measured: TrainState): Promise<void> => {
+      await save(measured);
+    };
     const result = await train(dataset, config, state, { emit, stop, afterMeasure }, { threads });
-    if (!result.diverged) save(); // at the end, and at the stop point of an interrupted run
-    if (result.interrupted && opts.save !== undefined) {
+    const saved = !result.diverged && (await save()); // at the end, and at the stop point of an interrupted run
+    const signal = interrupt.signal();
+    if (result.interrupted && signal === null) {
+      reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}: a checkpoint could not be written`);
+    } else if (result.interrupted && saved) {
       reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}; model saved to ${opts.save}`);
-      reporter.note(`bp-train: resume with: ${resumeCommand(opts.save, config.iterations)}`);
+      reporter.note(`bp-train: resume with: ${resumeCommand(opts.save!, config.iterations)}`);
     }
     if (opts.plot !== undefined && history.length > 0) {
-      await writeChart(opts.plot, trainingChart(history, `bp-train: TwoLayerNet ${dataset.train.rows * dataset.train.cols}-${config.hidden}-10 on ${dataset.source}`));
-      if (!opts.quiet) reporter.note(`bp-train: chart written to ${opts.plot}`);
+      const file = opts.plot;
+      const chart = trainingChart(history, `bp-train: TwoLayerNet ${dataset.train.rows * dataset.train.cols}-${config.hidden}-10 on ${dataset.source}`);
+      if ((await attempt(() => writeChart(file, chart))) && !opts.quiet) reporter.note(`bp-train: chart written to ${file}`);
     }
     const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
     const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, threads, loadMs, startIteration });
-    if (opts.metrics !== undefined) writeFileAtomic(opts.metrics, `${JSON.stringify(summary, null, 2)}\n`);
+    ci.complete(summary);
+    if (writeErrors.length > 0) summary.status = 'write-failed';
+    if (opts.metrics !== undefined) {
+      const file = opts.metrics;
+      const text = ci.metricsText(summary, history);
+      if (!(await attempt(() => writeFileAtomic(file, text)))) summary.status = 'write-failed';
+    }
     reporter.summary(summary);
-    return finish(reporter, summary.status, result.diverged, result.iterations, gates);
+    await ci.report(summary, history, opts.json ? processOutput.err : processOutput.out, (line) => reporter.note(line), attempt);
+    return ci.exitCode(finish(reporter, { result, gates, signal, writeErrors }), summary);
   } finally {
-    dispose();
+    interrupt.dispose();
     reporter.close();
   }
 }
@@ -156,25 +196,27 @@ function checkAgainstData(opts: TrainCliOptions, dataset: Dataset, reporter: Rep
   }
 }
 
+/**
+ * The lines after the summary and the exit code. When several things went wrong, the code is
+ * the first of: 5 a file could not be written, 4 diverged, 128 + n a signal, 1 a gate failed.
+ */
 function finish(
   reporter: Reporter,
-  status: string,
-  diverged: { iteration: number; loss: number } | null,
-  iteration: number,
-  gates: ReturnType<typeof checkGates>,
+  { result, gates, signal, writeErrors }: { result: TrainResult; gates: Gate[]; signal: StopSignal | null; writeErrors: WriteError[] },
 ): number {
+  const { diverged } = result;
   if (diverged) {
     reporter.note(
       `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${lossText(diverged.loss)}, ` +
         `effectively infinite (above ${DIVERGED_LOSS.toFixed(1)}, where float32 probabilities underflow to 0); try a lower --lr`,
     );
-    return EXIT.diverged;
   }
-  if (status === 'interrupted') {
-    reporter.note(`bp-train: interrupted at iteration ${iteration}`);
-    return EXIT.interrupted;
-  }
+  if (result.interrupted && signal !== null) reporter.note(`bp-train: interrupted at iteration ${result.iterations} (${signal})`);
   const failed = gates.filter((g) => !g.passed);
   for (const g of failed) reporter.note(`bp-train: ${gateLine(g)}`);
+  for (const err of writeErrors) reporter.note(writeErrorLine(err));
+  if (writeErrors.length > 0) return EXIT.write;
+  if (diverged) return EXIT.diverged;
+  if (result.interrupted && signal !== null) return SIGNAL_EXIT[signal];
   return failed.length > 0 ? EXIT.gateFailed : EXIT.ok;
 }
