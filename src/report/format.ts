@@ -19,6 +19,18 @@ export function thousands(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
+/** 75 -> "1m15s", 9.4 -> "9s", NaN -> "-" (an ETA: training steps only, evaluations add to it). */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Iterations per second: 4012.6 -> "4,013", NaN (not known yet) -> "-". */
+export function speedText(perSecond: number): string {
+  return Number.isFinite(perSecond) ? thousands(perSecond) : '-';
+}
+
 export function startLine(e: StartEvent): string {
   const resumed = e.startIteration > 0 ? `, resuming at iteration ${e.startIteration}` : '';
   return chalk.dim(

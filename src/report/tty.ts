@@ -1,21 +1,22 @@
 /**
  * The terminal reporter: a cli-progress bar over the iterations of the current epoch (loss,
  * speed, ETA), coloured epoch lines printed above it. The bar is drawn on stderr; it is
- * cleared before each epoch line and started again for the next epoch.
+ * cleared before each epoch line and started again for the next epoch. The speed and ETAs are
+ * those of the last second of training (rate-window.ts).
  */
 import cliProgress from 'cli-progress';
 import chalk from 'chalk';
 import type { TrainEvent } from '../train/events.js';
 import type { Summary } from '../train/summary.js';
-import { acc, epochLine, startLine, summaryLines } from './format.js';
+import { acc, duration, epochLine, speedText, startLine, summaryLines } from './format.js';
+import { RateWindow } from './rate-window.js';
 import { sparkline } from './sparkline.js';
 import type { Output, Reporter } from './reporter.js';
 
 export class TtyReporter implements Reporter {
   private bar: cliProgress.SingleBar | null = null;
   private totalEpochs = 1;
-  private epochStartMs = 0;
-  private epochStartIteration = 0;
+  private readonly rate = new RateWindow();
   private readonly testAccs: number[] = [];
 
   constructor(private readonly output: Output) {}
@@ -24,21 +25,19 @@ export class TtyReporter implements Reporter {
     switch (e.event) {
       case 'start':
         this.totalEpochs = Math.ceil(e.iterations / e.itersPerEpoch);
-        this.epochStartMs = performance.now();
-        this.epochStartIteration = e.startIteration;
+        this.rate.reset(0, e.startIteration);
         this.output.out(startLine(e));
         break;
       case 'progress': {
         const total = Math.min(e.itersPerEpoch, e.iterations - (e.epoch - 1) * e.itersPerEpoch);
-        const done = e.iteration - this.epochStartIteration;
-        const speed = done / Math.max(1e-3, (performance.now() - this.epochStartMs) / 1000);
+        this.rate.add(e.trainMs, e.iteration);
         const payload = {
           epoch: `${e.epoch}/${this.totalEpochs}`,
           loss: e.loss.toFixed(4),
-          speed: speed.toFixed(0),
-          // our own estimates: cli-progress's ETA is noisy at the start of each epoch
-          epochEta: duration((total - e.epochIteration) / speed),
-          runEta: duration((e.iterations - e.iteration) / speed),
+          speed: speedText(this.rate.perSecond()),
+          // our own estimates: cli-progress's ETA counts from the bar's start, i.e. the epoch's
+          epochEta: duration(this.rate.secondsFor(total - e.epochIteration)),
+          runEta: duration(this.rate.secondsFor(e.iterations - e.iteration)),
         };
         if (this.bar === null) {
           this.bar = new cliProgress.SingleBar(
@@ -61,8 +60,6 @@ export class TtyReporter implements Reporter {
         this.stopBar();
         this.output.out(epochLine(e, this.totalEpochs));
         this.testAccs.push(e.testAcc);
-        this.epochStartMs = performance.now();
-        this.epochStartIteration = e.iteration;
         break;
       case 'diverged':
       case 'interrupted':
@@ -94,11 +91,4 @@ export class TtyReporter implements Reporter {
     this.bar?.stop();
     this.bar = null;
   }
-}
-
-/** 75 -> "1m15s", 9.4 -> "9s" (training steps only: evaluations add to it). */
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '-';
-  const s = Math.round(seconds);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

@@ -35,6 +35,11 @@ export interface ProgressEvent {
   /** Mean loss since the last epoch line. */
   loss: number;
   elapsedMs: number;
+  /**
+   * Time in training steps so far in this process (TrainResult.trainMs up to now): a clock that
+   * stops while training waits for a measurement, for the reporters' speed and ETAs.
+   */
+  trainMs: number;
 }
 
 export interface EpochEvent {

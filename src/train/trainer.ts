@@ -302,6 +302,7 @@ async function trainLoop(
           iterations: config.iterations,
           loss: lossSum / lossCount,
           elapsedMs: Math.round(performance.now() - started),
+          trainMs: result.trainMs + performance.now() - stepStart,
         });
       }
       if (hooks.stop?.requested && state.iteration < config.iterations) {
