@@ -18,12 +18,24 @@ export type { Layer } from './layers/layer.js';
 export { MulLayer, AddLayer } from './layers/scalar.js';
 export { Relu } from './layers/relu.js';
 export { Sigmoid } from './layers/sigmoid.js';
+export { Tanh } from './layers/tanh.js';
 export { Affine } from './layers/affine.js';
 export { SoftmaxWithLoss, type Truth } from './layers/softmax-with-loss.js';
 
 export { TwoLayerNet, PARAM_NAMES, type Params, type ParamName, type TwoLayerNetOptions } from './network/two-layer-net.js';
 export { numericalGradient, NUMERICAL_H } from './network/numerical-gradient.js';
+export { ACTIVATIONS, WEIGHT_INITS, type NetSpec, type Activation, type WeightInit } from './network/spec.js';
+export { planNet, type NetPlan, type LayerPlan, type ParamPlan } from './network/plan.js';
+export { initScale } from './network/init.js';
+export { MultiLayerNet, type MultiLayerNetOptions, type NetLayer, type Gradients } from './network/multi-layer-net.js';
 export { SGD } from './optim/sgd.js';
+export { Momentum } from './optim/momentum.js';
+export { Nesterov } from './optim/nesterov.js';
+export { AdaGrad } from './optim/adagrad.js';
+export { RMSprop } from './optim/rmsprop.js';
+export { Adam } from './optim/adam.js';
+export { SlotOptimizer, OPTIMIZER_NAMES, type Optimizer, type OptimizerName, type OptimizerState } from './optim/optimizer.js';
+export { makeOptimizer, type Hyperparameters } from './optim/make-optimizer.js';
 
 export type { TrainEvent, StartEvent, ProgressEvent, EpochEvent, DivergedEvent, InterruptedEvent } from './train/events.js';
 export {
@@ -39,7 +51,11 @@ export {
 export { EvalPool } from './train/eval-pool.js';
 export { gradcheck, type GradcheckConfig, type GradcheckResult } from './train/gradcheck.js';
 export { confusionMatrix, type ConfusionResult } from './train/confusion.js';
+export { readMetricsFile, parseMetricsFile, buildMetricsFile, metricsText, METRICS_FORMAT, type MetricsFile, type MetricsRecord } from './train/metrics-file.js';
+export { runConfig, configChanges, type RunConfig, type RunEnvironment, type ConfigChange } from './train/run-config.js';
+export { compareWithBaseline, type BaselineComparison, type RelativeGate, type RelativeBars } from './train/baseline.js';
+export { diffMetrics, type MetricsDiff, type DiffRow } from './train/metrics-diff.js';
 
 export { encodeSafetensors, decodeSafetensors, type Tensor, type SafeTensors } from './model/safetensors.js';
 export { saveModel, loadModel, encodeModel, decodeModel, type ModelMeta, type EpochRecord } from './model/model-file.js';
-export { readDigitPng, frameDigit } from './data/png-digit.js';
+export { readDigitPng, frameDigit, MAX_PNG_PIXELS } from './data/png-digit.js';
