@@ -2,6 +2,7 @@
  * bp-train as a library: the public API, and the only file that imports from every folder.
  * Flow: data -> kernels -> layers -> network -> optimiser -> training.
  */
+export { writeFileAtomic, WriteError } from './io/write-file.js';
 export { DataError } from './data/data-error.js';
 export { Random, type RandomState } from './data/random.js';
 export type { Dataset, Split } from './data/dataset.js';

@@ -85,7 +85,7 @@ export const trainOptions: OptionDef[] = [
     parse: nonEmpty('a file name'),
   },
   { flags: '--junit <file>', description: 'write the gates as JUnit XML to FILE (one test case per gate, the figures as properties)', parse: nonEmpty('a file name') },
-  { flags: '--save <file>', description: 'save the model as safetensors to FILE at every epoch, at the end and on Ctrl-C', parse: nonEmpty('a file name') },
+  { flags: '--save <file>', description: 'save the model as safetensors to FILE at every epoch, at the end and on Ctrl-C, SIGTERM or SIGHUP', parse: nonEmpty('a file name') },
   {
     flags: '--resume <file>',
     description: 'continue the run saved in FILE (its architecture, options and data) up to --iters/--epochs',

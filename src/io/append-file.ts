@@ -4,7 +4,9 @@
  * temporary file and a rename (that would drop what the other steps wrote), so the block goes
  * in one write(2) on a descriptor opened with O_APPEND ('a'), which puts it whole at the end,
  * and is then fsynced. Only if the system takes fewer bytes than asked (a full disk) does a
- * second write follow. Failures are WriteErrors, like writeFileAtomic's (exit 5).
+ * second write follow. On a failure the file is cut back to its size before the append (the
+ * steps of a job run one after another, so nobody else appends meanwhile): it keeps what the
+ * other steps wrote and no half block. Failures are WriteErrors, like writeFileAtomic's (exit 5).
  */
 import fs from 'node:fs';
 import { WriteError } from './write-file.js';
@@ -14,8 +16,10 @@ export function appendFileDurable(file: string, text: string, label = file): voi
   const bytes = Buffer.from(text, 'utf8');
   const existed = fs.existsSync(file);
   let fd: number | null = null;
+  let sizeBefore = 0;
   try {
     fd = fs.openSync(file, 'a');
+    sizeBefore = fs.fstatSync(fd).size;
     for (let offset = 0; offset < bytes.length; ) {
       const written = fs.writeSync(fd, bytes, offset, bytes.length - offset);
       if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
@@ -23,6 +27,13 @@ export function appendFileDurable(file: string, text: string, label = file): voi
     }
     fs.fsyncSync(fd);
   } catch (err) {
+    if (fd !== null) {
+      try {
+        fs.ftruncateSync(fd, sizeBefore);
+      } catch {
+        // the cut failed too: the error below still names the file
+      }
+    }
     const code = (err as NodeJS.ErrnoException).code;
     const message = err instanceof Error ? err.message : String(err);
     const reason = /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? message;
