@@ -20,13 +20,16 @@ export { MulLayer, AddLayer } from './layers/scalar.js';
 export { Relu } from './layers/relu.js';
 export { Sigmoid } from './layers/sigmoid.js';
 export { Tanh } from './layers/tanh.js';
+export { BatchNormalization, BATCH_NORM_EPS } from './layers/batch-normalization.js';
+export { Dropout } from './layers/dropout.js';
+export { dropoutUniform, dropoutMask } from './layers/dropout-mask.js';
 export { Affine } from './layers/affine.js';
 export { SoftmaxWithLoss, type Truth } from './layers/softmax-with-loss.js';
 
 export { TwoLayerNet, PARAM_NAMES, type Params, type ParamName, type TwoLayerNetOptions } from './network/two-layer-net.js';
 export { numericalGradient, NUMERICAL_H } from './network/numerical-gradient.js';
 export { ACTIVATIONS, WEIGHT_INITS, type NetSpec, type Activation, type WeightInit } from './network/spec.js';
-export { planNet, type NetPlan, type LayerPlan, type ParamPlan } from './network/plan.js';
+export { planNet, type NetPlan, type LayerPlan, type ParamPlan, type BufferPlan } from './network/plan.js';
 export { initScale } from './network/init.js';
 export { MultiLayerNet, type MultiLayerNetOptions, type NetLayer, type Gradients } from './network/multi-layer-net.js';
 export { SGD } from './optim/sgd.js';

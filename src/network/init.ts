@@ -1,5 +1,5 @@
 /**
- * Initial weights (book 6.2): W_i = scale_i * N(0, 1), b_i = 0, with
+ * Initial weights (book 6.2): W_i = scale_i * N(0, 1), b_i = 0 (batch norm: gamma_i = 1, beta_i = 0), with
  *   a number s     scale_i = s for every layer (the book's 0.01 of chapter 5)
  *   'he', 'relu'   scale_i = sqrt(2 / n_{i-1})   (He et al., for ReLU)
  *   'xavier', 'sigmoid'  scale_i = sqrt(1 / n_{i-1})   (Glorot & Bengio, for sigmoid and tanh)
@@ -38,6 +38,7 @@ export function initParams(plan: NetPlan, weightInitStd: WeightInit, random: Ran
       const scale = initScale(weightInitStd, p.fanIn);
       for (let i = 0; i < m.size; i++) m.data[i] = scale * random.nextGaussian();
     }
+    if (p.role === 'gamma') m.data.fill(1); // batch norm's scale starts at 1, its beta at 0
     params[p.name] = m;
   }
   return params;

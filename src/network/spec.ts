@@ -3,8 +3,8 @@
  * MultiLayerNet): sizes, activation and how the weights start. It holds no numbers and no
  * layers; plan.ts turns it into the named layer list and init.ts into weights.
  *
- * Batch normalisation and dropout (the book's MultiLayerNetExtend) will be further optional
- * fields here, each defaulting to off, so that today's specs keep their meaning.
+ * Batch normalisation and dropout (the book's MultiLayerNetExtend) are optional fields, each
+ * off by default, so that a spec without them keeps its meaning.
  */
 
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh'] as const;
@@ -25,6 +25,12 @@ export interface NetSpec {
   activation?: Activation;
   /** The book's default: 'relu' (He). Names are matched in any case, as the book does. */
   weightInitStd?: WeightInit;
+  /** The book's use_batchnorm: a BatchNorm_i after each hidden Affine_i (default false). */
+  useBatchnorm?: boolean;
+  /** The book's use_dropout: a Dropout_i after each hidden activation_i (default false). */
+  useDropout?: boolean;
+  /** The book's dropout_ration (sic): the share of units dropped, in [0, 1) (default 0.5). */
+  dropoutRatio?: number;
 }
 
 /** A NetSpec with its defaults filled in and every field checked. */
@@ -34,6 +40,9 @@ export interface ResolvedNetSpec {
   readonly outputSize: number;
   readonly activation: Activation;
   readonly weightInitStd: number | WeightInitName;
+  readonly useBatchnorm: boolean;
+  readonly useDropout: boolean;
+  readonly dropoutRatio: number;
 }
 
 /**
@@ -42,6 +51,7 @@ export interface ResolvedNetSpec {
  */
 export function resolveSpec(spec: NetSpec, who = 'NetSpec'): ResolvedNetSpec {
   const { inputSize, hiddenSizeList, outputSize, activation = 'relu', weightInitStd = 'relu' } = spec;
+  const { useBatchnorm = false, useDropout = false, dropoutRatio = 0.5 } = spec;
   positiveInteger(who, 'inputSize', inputSize);
   positiveInteger(who, 'outputSize', outputSize);
   if (!Array.isArray(hiddenSizeList)) {
@@ -51,12 +61,21 @@ export function resolveSpec(spec: NetSpec, who = 'NetSpec'): ResolvedNetSpec {
   if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
     throw new RangeError(`${who}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(activation)}`);
   }
+  for (const [name, value] of Object.entries({ useBatchnorm, useDropout })) {
+    if (typeof value !== 'boolean') throw new RangeError(`${who}: ${name} must be true or false, got ${show(value)}`);
+  }
+  if (!(typeof dropoutRatio === 'number' && dropoutRatio >= 0 && dropoutRatio < 1)) {
+    throw new RangeError(`${who}: dropoutRatio must be a number in [0, 1), got ${show(dropoutRatio)}`);
+  }
   return {
     inputSize,
     hiddenSizeList: [...hiddenSizeList],
     outputSize,
     activation,
     weightInitStd: resolveWeightInit(who, weightInitStd),
+    useBatchnorm,
+    useDropout,
+    dropoutRatio,
   };
 }
 
