@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --runs N] [-- --peer numpy] [-- bp-train options]`: runs the book's protocol
+// `npm run bench [-- --runs N] [-- --peer numpy | --busy | --compare DIR] [-- bp-train options]`: runs the book's protocol
 // (default options: full MNIST, hidden 50, lr 0.1, batch 100, 10,000 iterations, 17
 // measurements) as separate processes with --json, one after the other, and prints each run and
 // the median.
@@ -8,7 +8,7 @@
 // Node's start-up and the data loading); "exit" is the parent's clock from spawn to exit.
 // "train" is the time in training steps, "eval" the time training waited for measurements:
 // with more than one thread most measurements are counted alongside training (README, Speed).
-// Any option other than --runs and --peer goes to bp-train unchanged, e.g.
+// Any option other than --runs, --peer, --busy and --compare goes to bp-train unchanged, e.g.
 // `npm run bench -- --backend js`.
 // Measure with this, not with timed tests: other processes on the machine move the numbers.
 //
@@ -29,7 +29,17 @@
 // environment. --iters and --seed are passed to it too; other bp-train options are not (it
 // always runs the book's network: hidden 50, lr 0.1, batch 100, full MNIST).
 // BENCH_TIME=none skips /usr/bin/time (BENCH_TIME=PATH uses another GNU time).
-import { spawnSync } from 'node:child_process';
+//
+// --busy: another process holds a core while each run is measured: a spinning `node -e
+// 'for(;;);'` in a session of its own (as an editor, a browser or a CI job would be), started
+// 0.2 s before the run and killed after it. The runs are the default and `--threads 1` (added
+// to the other options), as N alternating pairs (the order flips from one pair to the next);
+// prints each run, the medians and the ratio default / --threads 1. "spin s" is the CPU time
+// the spinner got during the run; "other s" leaves it out.
+// --compare DIR: N alternating pairs of DIR/bin/bp-train.js (another build, e.g. a clone of an
+// earlier commit with its own `npm ci`) and this one, with the same options; prints the ratio
+// this / DIR. With --busy too, each run of both has the spinner.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +67,23 @@ if (peerAt >= 0) {
   }
   args.splice(peerAt, inline ? 1 : 2);
 }
+const busyAt = args.indexOf('--busy');
+const busy = busyAt >= 0;
+if (busy) args.splice(busyAt, 1);
+let compareDir;
+const compareAt = args.indexOf('--compare');
+if (compareAt >= 0) {
+  compareDir = args[compareAt + 1];
+  if (compareDir === undefined || !existsSync(path.join(compareDir, 'bin', 'bp-train.js'))) {
+    console.error(`bench: --compare needs a directory with bin/bp-train.js (a built clone), got '${compareDir ?? ''}'`);
+    process.exit(2);
+  }
+  args.splice(compareAt, 2);
+}
+if (peer !== undefined && (busy || compareDir !== undefined)) {
+  console.error('bench: --peer cannot be combined with --busy or --compare');
+  process.exit(2);
+}
 
 const bin = fileURLToPath(new URL('../bin/bp-train.js', import.meta.url));
 const cpu = (() => {
@@ -80,6 +107,8 @@ const median = (values) => {
 
 if (peer === 'numpy') {
   comparePeer();
+} else if (busy || compareDir !== undefined) {
+  comparePairs();
 } else {
   console.log();
   benchAlone();
@@ -247,14 +276,16 @@ function machineBusyS() {
   }
 }
 
-function measure(label, command, argv, env, timeBin) {
+function measure(label, command, argv, env, timeBin, spinner) {
   const out = path.join(os.tmpdir(), `bp-train-bench-${process.pid}-time.txt`);
   const [file, fileArgs] = timeBin ? [timeBin, ['-f', TIME_FORMAT, '-o', out, command, ...argv]] : [command, argv];
+  const spinBefore = spinner?.cpuS();
   const busyBefore = machineBusyS();
   const started = process.hrtime.bigint();
   const child = spawnSync(file, fileArgs, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   const exitS = Number(process.hrtime.bigint() - started) / 1e9;
   const busyAfter = machineBusyS();
+  const spinS = spinner === undefined ? 0 : (spinner.cpuS() ?? NaN) - (spinBefore ?? NaN);
   let timed;
   if (timeBin) {
     try {
@@ -274,11 +305,125 @@ function measure(label, command, argv, env, timeBin) {
     exitS,
     extS: timed?.elapsedS ?? exitS,
     extMb: timed ? Math.round(timed.maxRssKb / 1024) : undefined,
+    cpuS: timed?.cpuS,
+    spinS: spinner === undefined ? undefined : spinS,
     otherS:
       timed && busyBefore !== undefined && busyAfter !== undefined
-        ? Math.max(0, busyAfter - busyBefore - timed.cpuS)
+        ? Math.max(0, busyAfter - busyBefore - timed.cpuS - spinS)
         : undefined,
   };
+}
+
+// ---- --busy, --compare DIR ---------------------------------------------------------------
+
+// A process that keeps one core busy: `node -e 'for(;;);'` in a session of its own (detached),
+// as a program the user runs beside bp-train would be. stop() kills it by its pid.
+function startSpinner() {
+  const child = spawn(process.execPath, ['-e', 'for(;;);'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // until it spins
+  return {
+    // Its CPU seconds so far (utime + stime from /proc/PID/stat, in USER_HZ, 100 per second).
+    cpuS() {
+      try {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return undefined;
+      }
+    },
+    stop() {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+function comparePairs() {
+  const timeBin = findGnuTime();
+  const other = compareDir !== undefined ? path.resolve(compareDir, 'bin', 'bp-train.js') : undefined;
+  // [label, bp-train script, its arguments]: A then B; the ratio is A / B.
+  const [a, b] =
+    other !== undefined
+      ? [
+          ['this', bin, ['--json', ...args]],
+          ['compare', other, ['--json', ...args]],
+        ]
+      : [
+          ['default', bin, ['--json', ...args]],
+          ['threads 1', bin, ['--json', ...args, '--threads', '1']],
+        ];
+  console.log(`A: ${a[0]}: node ${path.relative(process.cwd(), a[1]) || a[1]} ${a[2].join(' ')}`);
+  console.log(`B: ${b[0]}: node ${path.relative(process.cwd(), b[1]) || b[1]} ${b[2].join(' ')}`);
+  console.log(
+    `${runs} alternating pairs (AB, BA, AB, ...)${busy ? `; during each run a spinning process (node -e 'for(;;);', own session) holds a core` : ', nothing else started'}`,
+  );
+  console.log(
+    `outside: ${timeBin ? `${timeBin} -f '%e %M %U %S' (ext s: elapsed; cpu s: user + system; other s: CPU time of the rest of the machine meanwhile${busy ? ', the spinner left out' : ''})` : "the parent's clock (ext s); no GNU time, so no cpu s or other s"}`,
+  );
+  console.log();
+  const results = { A: [], B: [] };
+  for (let pair = 1; pair <= runs; pair++) {
+    const order = pair % 2 === 1 ? [['A', a], ['B', b]] : [['B', b], ['A', a]];
+    for (const [key, [label, script, argv]] of order) {
+      const spinner = busy ? startSpinner() : undefined;
+      let r;
+      try {
+        r = measure(`${label} (pair ${pair})`, process.execPath, [script, ...argv], process.env, timeBin, spinner);
+      } finally {
+        spinner?.stop();
+      }
+      results[key].push(r);
+      const f = (x, d = 2) => (x === undefined ? '-' : x.toFixed(d));
+      console.log(
+        `pair ${pair}, ${key} (${label}): ext ${f(r.extS)} s, train ${f(r.summary.trainMs / 1000)} s, eval ${f(r.summary.evalMs / 1000)} s, ` +
+          `cpu ${f(r.cpuS)} s, other ${f(r.otherS, 1)} s${busy ? `, spin ${f(r.spinS, 1)} s` : ''}, test acc ${r.summary.testAcc.toFixed(4)}, threads ${r.summary.threads ?? 1}`,
+      );
+    }
+  }
+  console.log();
+  const cols = ['run', 'wall s', 'ext s', 'train s', 'eval s', 'cpu s', 'other s', ...(busy ? ['spin s'] : []), 'RSS MB', 'test acc', 'threads'];
+  const sec = (ms) => (ms / 1000).toFixed(2);
+  const f = (x, d = 2) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+  const line = (label, r) => [
+    label,
+    sec(r.wallMs),
+    f(r.extS),
+    sec(r.trainMs),
+    sec(r.evalMs),
+    f(r.cpuS),
+    f(r.otherS, 1),
+    ...(busy ? [f(r.spinS, 1)] : []),
+    String(r.rssMb),
+    r.testAcc.toFixed(4),
+    String(r.threads ?? 1),
+  ];
+  const flat = (r) => ({ ...r, ...r.summary, rssMb: r.extMb ?? r.summary.peakRssMb });
+  const medians = {};
+  for (const [key, [label]] of [['A', a], ['B', b]]) {
+    const rs = results[key].map(flat);
+    const pick = (k) => (rs.some((r) => r[k] === undefined) ? undefined : median(rs.map((r) => r[k])));
+    medians[key] = Object.fromEntries(['wallMs', 'extS', 'trainMs', 'evalMs', 'cpuS', 'otherS', 'spinS', 'rssMb'].map((k) => [k, pick(k)]));
+    Object.assign(medians[key], { testAcc: rs[rs.length - 1].testAcc, threads: rs[rs.length - 1].threads });
+    const lines = [...rs.map((r, i) => line(String(i + 1), r)), line('median', medians[key])];
+    const widths = cols.map((c, i) => Math.max(c.length, 7, ...lines.map((l) => l[i].length)));
+    const format = (cells) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
+    console.log(`${key}: ${label}`);
+    console.log(format(cols));
+    lines.slice(0, -1).forEach((l) => console.log(format(l)));
+    console.log('-'.repeat(widths.reduce((x, y) => x + y + 2, -2)));
+    console.log(format(lines[lines.length - 1]));
+    console.log();
+  }
+  const ratios = results.A.map((r, i) => r.extS / results.B[i].extS);
+  console.log(
+    `ratio ${a[0]} / ${b[0]} (ext s): of the medians ${(medians.A.extS / medians.B.extS).toFixed(3)}, median of the pairs' ${median(ratios).toFixed(3)} ` +
+      `(pairs: ${ratios.map((x) => x.toFixed(2)).join(' ')}); cpu s ${medians.A.cpuS !== undefined ? (medians.A.cpuS / medians.B.cpuS).toFixed(2) : '-'}`,
+  );
 }
 
 // One table: each run, then the medians (returned, for the ratio).

@@ -586,6 +586,7 @@ const CSTARTS_: usize = 64; //  COUNT: the sparse split, as STARTS (a step alone
 const CLABELS_: usize = 68; //  COUNT: its labels
 const CNET_: usize = 72; //     COUNT: the net descriptor whose weights count (the net itself, or a copy of its weights)
 const CFROM_: usize = 76; //    COUNT: the first thread counting: 0, the whole team; 1, the helpers alongside a step alone
+const SLEEPERS_: usize = 80; // threads asleep (or about to be) on a word of this block: a thread that moves a word on notifies only when not 0
 const SLOTS_: usize = 128; //   per thread, a cache line of its own (i32 fields below)
 const SLOT_BYTES: usize = 64;
 const ARRIVALS_: usize = 0; //  how often it has arrived at a barrier
@@ -605,14 +606,45 @@ const SILENT = 2;
 const SILENT_SLEEPS = 300;
 
 /**
- * Loads of a shared word before sleeping on it: a phase of a step takes tens of microseconds,
- * about what a sleep and its wake-up cost, so a wait spins first (a core each, see eval-pool).
+ * Loads of a shared word at a barrier before the wait sleeps on it: about 50 us at ~1 ns a
+ * load, a few times a phase of a quiet machine's step (~10-30 us; the two threads' parts
+ * differ by a few us). A thread that has not arrived by then is most likely not running
+ * (another process holds its core), and spinning on would keep the core from it. (With waits
+ * that spun ~200 us, and every step shared, the book's run took 2-4 times as long as on one
+ * thread while another process held a core; team-pacer.ts now takes the steps alone then.)
  */
-const SPINS = 200000;
+const SPINS = 50000;
+
+/**
+ * Loads of SEQ before a helper sleeps between two commands: about 200 us. Between two steps
+ * thread 0 runs the trainer's JavaScript (10-30 us, more with a progress event or a minor GC),
+ * and a helper asleep costs the next step its wake-up (0.2-0.4 ms here). While thread 0 steps
+ * alone, the helpers sleep after this.
+ */
+const COMMAND_SPINS = 200000;
 
 // @ts-ignore: decorator
 @inline function slot(team: usize, t: i32): usize {
   return team + SLOTS_ + <usize>t * SLOT_BYTES;
+}
+
+/**
+ * Sleeps on the i32 at p while it is v, for at most `ns` (-1: no limit); true when it timed
+ * out. SLEEPERS counts the sleeper first, so a thread that changes a word and then reads
+ * SLEEPERS (wake) either sees it and notifies, or changed the word before this wait reads it
+ * (atomics are sequentially consistent), and the wait returns at once.
+ */
+function sleepOn(team: usize, p: usize, v: i32, ns: i64): bool {
+  atomic.add<i32>(team + SLEEPERS_, 1);
+  const result = atomic.wait<i32>(p, v, ns);
+  atomic.sub<i32>(team + SLEEPERS_, 1);
+  return result == AtomicWaitResult.TIMED_OUT;
+}
+
+/** Wakes the threads sleeping on the i32 at p, after it changed: only when some thread sleeps (a notify costs ~40-90 ns, a load ~1). */
+// @ts-ignore: decorator
+@inline function wake(team: usize, p: usize): void {
+  if (atomic.load<i32>(team + SLEEPERS_) != 0) atomic.notify(p);
 }
 
 /**
@@ -628,7 +660,7 @@ function waitAtLeast(team: usize, p: usize, k: i32): bool {
     if (v >= k) return true;
     if (atomic.load<i32>(team + FAILED_) != 0) return false;
     if (++spins >= SPINS) {
-      if (atomic.wait<i32>(p, v, 100_000_000) == AtomicWaitResult.TIMED_OUT && ++sleeps >= SILENT_SLEEPS) {
+      if (sleepOn(team, p, v, 100_000_000) && ++sleeps >= SILENT_SLEEPS) {
         atomic.store<i32>(team + FAILED_, SILENT);
         return false;
       }
@@ -643,7 +675,7 @@ function barrier(team: usize, thread: i32, threads: i32): bool {
   const mine = slot(team, thread) + ARRIVALS_;
   const k = atomic.load<i32>(mine) + 1;
   atomic.store<i32>(mine, k);
-  atomic.notify(mine, threads - 1);
+  wake(team, mine);
   for (let t = 0; t < threads; t++) {
     if (t != thread && !waitAtLeast(team, slot(team, t) + ARRIVALS_, k)) return false;
   }
@@ -893,15 +925,16 @@ export function teamCount(net: usize, team: usize, thread: i32): i32 {
 
 /**
  * A helper's life (thread >= 1): waits for each command of thread 0 (the first is the one after
- * `seen`), runs its part, and returns at QUIT. Between commands it spins a while, then sleeps.
+ * `seen`), runs its part, and returns at QUIT. Between commands it spins COMMAND_SPINS, then
+ * sleeps: while thread 0 steps alone, the helper leaves its core to others.
  */
 export function teamServe(net: usize, team: usize, thread: i32, seen: i32): void {
   while (true) {
     let spins = 0;
     let seq = atomic.load<i32>(team + SEQ_);
     while (seq == seen) {
-      if (++spins >= SPINS) {
-        atomic.wait<i32>(team + SEQ_, seen, -1);
+      if (++spins >= COMMAND_SPINS) {
+        sleepOn(team, team + SEQ_, seen, -1);
         spins = 0;
       }
       seq = atomic.load<i32>(team + SEQ_);
@@ -912,7 +945,7 @@ export function teamServe(net: usize, team: usize, thread: i32, seen: i32): void
     else if (command == COUNT) teamCount(field(team, CNET_), team, thread);
     else return;
     atomic.store<i32>(slot(team, thread), seq, DONE_);
-    atomic.notify(slot(team, thread) + DONE_, 1);
+    wake(team, slot(team, thread) + DONE_);
   }
 }
 

@@ -300,13 +300,14 @@ export class WasmTwoLayerNet implements FusedTwoLayerNet {
     f64[TEAM.MAXLOSS] = maxLoss;
     i32[TEAM.PARITY] ^= 1;
     this.advanceCounts();
-    if (!this.counting()) {
+    if (this.team.beginStep(this.counting())) {
       i32[TEAM.ACTIVE] = this.team.threads;
       this.team.send(COMMAND.STEP);
     } else {
-      i32[TEAM.ACTIVE] = 1; // the helpers count: this thread steps alone, in every thread's columns
+      i32[TEAM.ACTIVE] = 1; // the helpers count, or sharing does not pay (team-pacer.ts): this thread steps alone, in every thread's columns
     }
     const loss = this.ownPart('teamStep');
+    this.team.endStep();
     this.team.check();
     return loss / N;
   }

@@ -10,13 +10,15 @@
  * Why threads inside a step: the step is the critical path (10,000 of them, ~0.14 ms each on
  * one core), and only splitting it lets the second core shorten it. Its parts last tens of
  * microseconds, too short to wait for messages (they go through each thread's event loop), so
- * the threads wait for each other by spinning on shared words, and sleep only when nothing
- * comes for a while.
+ * the threads wait for each other by spinning on shared words, and sleep (Atomics.wait) when
+ * nothing comes within about a step's time. While sharing a step does not pay (another process
+ * holds a core), thread 0 takes the steps alone (team-pacer.ts, beginStep).
  *
  * This file holds the team block's layout on the JS side (the offsets in simd.as.ts, in i32
  * units) and the workers' lives: start, stop, failure. It computes nothing.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { TeamPacer } from './team-pacer.js';
 import type { WasmArena, WasmMemory, WasmModule } from './wasm-module.js';
 
 /** The largest team: simd.as.ts reserves a slot for each. */
@@ -27,15 +29,18 @@ export const TEAM_BYTES = 128 + MAX_TEAM * 64;
 /** Fields of the team block, as indexes into an Int32Array (Float32Array for LR, Float64Array for MAXLOSS) over it. */
 export const TEAM = {
   SEQ: 0, CMD: 1, THREADS: 2, FAILED: 3, STARTS: 4, LABELS: 5, IDX: 6, N: 7, LR: 8, FIRST: 9, END: 10, PARITY: 11, MAXN: 14, MAXLOSS: 6,
-  ACTIVE: 15, CSTARTS: 16, CLABELS: 17, CNET: 18, CFROM: 19,
+  ACTIVE: 15, CSTARTS: 16, CLABELS: 17, CNET: 18, CFROM: 19, SLEEPERS: 20,
   /** Thread t's slot starts at SLOTS + t * SLOT; its fields, from there: */
   SLOTS: 32, SLOT: 16, ARRIVALS: 0, COUNT: 1, COL0: 2, COL1: 3, DONE: 4,
 } as const;
-/** Loads of a shared word before sleeping on it, as in simd.as.ts. */
-const SPINS = 200000;
+/** Loads of a shared word before sleeping on it (each with a check(), ~5 ns): as simd.as.ts's SPINS, ~50 us. */
+const SPINS = 10000;
 /** FAILED when a thread stopped answering (simd.as.ts's SILENT), and after how many sleeps of 0.1 s with no news. */
 const SILENT = 2;
 const SILENT_SLEEPS = 300;
+
+/** What a command or step given while the helpers start throws. */
+const STARTING = 'team: its helpers are still starting (await useThreads first)';
 
 /** The commands of simd.as.ts. */
 export const COMMAND = { STEP: 1, COUNT: 2, QUIT: 3 } as const;
@@ -80,6 +85,10 @@ export class WasmTeam {
   private view: Int32Array | null = null;
   /** False while helpers start. */
   private ready = true;
+  /** Whether steps are shared or taken alone (team-pacer.ts); a new one for each team. */
+  private pacer = new TeamPacer();
+  /** Whether the last step was shared: its helpers may still be finishing their columns of W1. */
+  private lastShared = false;
 
   /** `address`: TEAM_BYTES at a 64-byte boundary, zeroed; `net`: the fused net's descriptor. */
   constructor(
@@ -121,7 +130,10 @@ export class WasmTeam {
       fields[TEAM.SLOTS + t * TEAM.SLOT + TEAM.DONE] = seen;
     }
     fields[TEAM.FAILED] = 0;
+    fields[TEAM.SLEEPERS] = 0;
     this.failure = null;
+    this.pacer = new TeamPacer();
+    this.lastShared = false;
     const starting = [];
     for (let thread = 1; thread < threads; thread++) {
       const { port1: port, port2 } = new MessageChannel();
@@ -159,12 +171,32 @@ export class WasmTeam {
 
   /** Sends `command` (its arguments are in the team block already) to the helpers, if any. */
   send(command: number): void {
-    if (!this.ready) throw new Error('team: its helpers are still starting (await useThreads first)');
+    if (!this.ready) throw new Error(STARTING);
     const fields = this.fields();
     fields[TEAM.CMD] = command;
     if (this.helpers.length === 0) return;
     Atomics.add(fields, TEAM.SEQ, 1);
-    Atomics.notify(fields, TEAM.SEQ);
+    if (Atomics.load(fields, TEAM.SLEEPERS) !== 0) Atomics.notify(fields, TEAM.SEQ); // as wake() in simd.as.ts
+  }
+
+  /**
+   * Called before each step (whose arguments are written): true when the helpers are to share
+   * it (the caller then sends STEP with ACTIVE the team's size), false when thread 0 takes it
+   * alone (ACTIVE 1). `mustBeAlone`: the helpers are counting alongside. Steps alone after shared
+   * ones wait here until the helpers have finished their part of the last.
+   */
+  beginStep(mustBeAlone: boolean): boolean {
+    if (!this.ready) throw new Error(STARTING);
+    if (this.helpers.length === 0) return false;
+    const shared = this.pacer.begin(mustBeAlone);
+    if (!shared && this.lastShared && !mustBeAlone) this.quiesce(); // alongside, startCounts did
+    this.lastShared = shared;
+    return shared;
+  }
+
+  /** Called after thread 0's part of each step: the pacer times it. */
+  endStep(): void {
+    if (this.helpers.length > 0) this.pacer.end();
   }
 
   /**
@@ -181,9 +213,12 @@ export class WasmTeam {
       for (let spins = 0, sleeps = 0; Atomics.load(fields, done) !== seq; spins++) {
         this.check();
         if (spins < SPINS) continue;
-        if (Atomics.wait(fields, done, Atomics.load(fields, done), 100) === 'timed-out' && ++sleeps >= SILENT_SLEEPS) {
-          markFailed(fields, SILENT);
-        }
+        // Counted in SLEEPERS while asleep (simd.as.ts's sleepOn): the helper notifies only then.
+        Atomics.add(fields, TEAM.SLEEPERS, 1);
+        const now = Atomics.load(fields, done);
+        const woke = now === seq ? 'ok' : Atomics.wait(fields, done, now, 100);
+        Atomics.sub(fields, TEAM.SLEEPERS, 1);
+        if (woke === 'timed-out' && ++sleeps >= SILENT_SLEEPS) markFailed(fields, SILENT);
       }
     }
   }

@@ -2,7 +2,8 @@
  * The fused wasm net's team (src/kernels/wasm-team.ts, the team part of simd.as.ts): a training
  * step and a count shared by 2 or 3 threads give exactly the bits of one thread (losses,
  * weights, counts), on shapes whose hidden columns and batch do not divide evenly, and the
- * team can shrink and grow between steps; counts by the helpers alongside steps that thread 0
+ * team can shrink and grow between steps, and steps that thread 0 takes alone when sharing does
+ * not pay (team-pacer.ts) change no bit either; counts by the helpers alongside steps that thread 0
  * takes alone give the counts of the weights as they were, and change no bit either. Also the
  * layout of the hidden columns.
  *
@@ -16,6 +17,7 @@ import { Random } from '../../src/data/random.js';
 import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
 import type { FusedTwoLayerNet, ParamArrays } from '../../src/kernels/fused.js';
 import { hiddenLayout } from '../../src/kernels/hidden-layout.js';
+import { PACER_DEFAULTS, pacerSettings } from '../../src/kernels/team-pacer.js';
 import { wasmArena } from '../../src/kernels/wasm-module.js';
 import { COMMAND, TEAM, TEAM_BYTES, WasmTeam } from '../../src/kernels/wasm-team.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
@@ -23,8 +25,12 @@ import { paramArrays } from '../../src/train/step.js';
 import { blobSplit, noiseSplit } from '../train/synthetic.js';
 
 setBackend('wasm');
+/** Every step shared, as the tests below are about shared steps (the pacer's defaults take the first 64 alone); the pacer's own test changes this. */
+const ALWAYS_SHARE = { firstAlone: 0, shareBelow: Infinity, stale: Infinity, staleNarrow: Infinity };
+Object.assign(pacerSettings, ALWAYS_SHARE);
 const nets: FusedTwoLayerNet[] = [];
 afterAll(async () => {
+  Object.assign(pacerSettings, PACER_DEFAULTS);
   for (const net of nets) {
     await net.useThreads(1);
     net.release();
@@ -118,6 +124,43 @@ describe('a team of threads', () => {
     expect(net.threads).toBe(8);
     await net.useThreads(1);
     expect(net.threads).toBe(1);
+  });
+});
+
+describe('steps taken alone when sharing them does not pay (team-pacer.ts)', () => {
+  afterAll(() => {
+    Object.assign(pacerSettings, PACER_DEFAULTS, ALWAYS_SHARE);
+  });
+
+  it('give the same bits as one thread, switching both ways many times', async () => {
+    // A fake clock: shared steps slow for a while, then fast, then slow again (alone always 2).
+    let t = 0;
+    let readings = 0;
+    const kinds: boolean[] = [];
+    Object.assign(pacerSettings, PACER_DEFAULTS, {
+      now: (shared: boolean) => {
+        kinds.push(shared);
+        const phase = Math.floor(readings++ / 30) % 2; // 15 steps of each
+        return (t += shared ? (phase === 0 ? 3 : 1) : 2);
+      },
+      sharedWindow: 3,
+      aloneWindow: 2,
+      firstAlone: 2,
+      backoffMin: 2,
+      backoffMax: 4,
+      stale: 6,
+    });
+    const split = blobSplit(300, 14);
+    const one = await run(split, 50, 40, 60, 1);
+    expect(kinds, 'one thread has no pacer').toHaveLength(0);
+    for (const threads of [2, 3]) {
+      kinds.length = 0;
+      expect(await run(split, 50, 40, 60, threads), `${threads} threads`).toEqual(one);
+      const switches = kinds.filter((k, i) => i > 0 && k !== kinds[i - 1]).length;
+      expect(kinds.filter((k) => k).length, 'shared steps (2 readings each)').toBeGreaterThan(20);
+      expect(kinds.filter((k) => !k).length, 'steps alone').toBeGreaterThan(20);
+      expect(switches, 'switches between the two').toBeGreaterThan(10);
+    }
   });
 });
 
