@@ -1,0 +1,62 @@
+/**
+ * The parameter-shaped tensors of a program (params, grads, the optimizer's slots, the copy
+ * that counts alongside read) between the reference's terms (network/multi-layer-net.ts:
+ * row-major, unpadded, by plan name W1, b1, ...) and their padded places in program memory
+ * (layout.ts): a tensor of layer k has its rows through layer k - 1's column map (W1's rows
+ * are the pixels) and its columns through layer k's. Padding stays zero.
+ */
+import type { NetPlan } from '../network/plan.js';
+import { addressOf } from './encode.js';
+import type { ProgramLayout } from './layout.js';
+import type { ProgramMemory } from './program-memory.js';
+
+export type TensorBuffer = 'params' | 'grads' | 'slot0' | 'slot1' | 'paramsCopy';
+
+/** A program's region: its memory, layout, start and plan. */
+export interface TensorRegion {
+  memory: ProgramMemory;
+  layout: ProgramLayout;
+  base: number;
+  plan: NetPlan;
+}
+
+/** Writes each tensor of the plan from `source` (null: zeros) into its padded place in `buffer`; `who` names the caller in errors. */
+export function writeTensors(region: TensorRegion, buffer: TensorBuffer, source: (name: string) => ArrayLike<number> | null | undefined, who: string): void {
+  for (const p of region.plan.params) {
+    const data = source(p.name);
+    if (data === undefined) throw new RangeError(`WasmProgram.${who}: no tensor '${p.name}'`);
+    if (data !== null && data.length !== p.rows * p.cols) {
+      throw new RangeError(`WasmProgram.${who}: '${p.name}' has ${data.length} values, expected ${p.rows} x ${p.cols}`);
+    }
+  }
+  for (const p of region.plan.params) {
+    const data = source(p.name) ?? null;
+    const { view, row, col, stride } = placed(region, buffer, p.name);
+    view.fill(0);
+    if (data === null) continue;
+    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) view[row(i) * stride + col(j)] = data[i * p.cols + j];
+  }
+}
+
+/** A copy of each tensor of `buffer`, by plan name. */
+export function readTensors(region: TensorRegion, buffer: TensorBuffer): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const p of region.plan.params) {
+    const { view, row, col, stride } = placed(region, buffer, p.name);
+    const data = new Float32Array(p.rows * p.cols);
+    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) data[i * p.cols + j] = view[row(i) * stride + col(j)];
+    out[p.name] = data;
+  }
+  return out;
+}
+
+/** A tensor's padded place: a view of it, the padded row and column of a logical (i, j), its row length. */
+function placed(region: TensorRegion, buffer: TensorBuffer, name: string): { view: Float32Array; row: (i: number) => number; col: (j: number) => number; stride: number } {
+  const { layout, memory, base } = region;
+  const p = layout.params.find((q) => q.name === name);
+  if (p === undefined) throw new Error(`WasmProgram: no parameter '${name}'`);
+  const view = memory.f32(addressOf(layout, base, `${buffer}.${name}`), p.rows * p.cols);
+  const out = layout.layers[p.layer - 1].column;
+  const into = p.layer >= 2 ? layout.layers[p.layer - 2].column : null;
+  return { view, row: p.role === 'bias' ? () => 0 : into === null ? (i) => i : (i) => into[i], col: (j) => out[j], stride: p.cols };
+}
