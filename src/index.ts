@@ -1,6 +1,6 @@
 /**
  * bp-train as a library: the public API, and the only file that imports from every folder.
- * Flow: data -> kernels -> layers -> network -> optimiser -> training.
+ * Flow: data -> kernels -> layers -> network -> optimiser -> engine -> training.
  */
 export { writeFileAtomic, WriteError } from './io/write-file.js';
 export { DataError } from './data/data-error.js';
@@ -41,18 +41,24 @@ export { Adam } from './optim/adam.js';
 export { SlotOptimizer, OPTIMIZER_NAMES, type Optimizer, type OptimizerName, type OptimizerState } from './optim/optimizer.js';
 export { makeOptimizer, type Hyperparameters } from './optim/make-optimizer.js';
 
+export type { Engine, EngineInit, EngineFactory, Measurement, MeasureRequest, Accuracies } from './engine/engine.js';
+export { openEngine } from './engine/open-engine.js';
+export { JsEngine } from './engine/js-engine.js';
+export { EvalPool } from './engine/eval-pool.js';
+
 export type { TrainEvent, StartEvent, ProgressEvent, EpochEvent, DivergedEvent, InterruptedEvent } from './train/events.js';
 export {
   train,
   initialState,
   itersPerEpoch,
+  makeNet,
+  copyState,
   type TrainConfig,
   type TrainState,
   type TrainHooks,
   type TrainResult,
   type RunOptions,
 } from './train/trainer.js';
-export { EvalPool } from './train/eval-pool.js';
 export { gradcheck, type GradcheckConfig, type GradcheckResult } from './train/gradcheck.js';
 export { confusionMatrix, type ConfusionResult } from './train/confusion.js';
 export { readMetricsFile, parseMetricsFile, buildMetricsFile, metricsText, METRICS_FORMAT, type MetricsFile, type MetricsRecord } from './train/metrics-file.js';
@@ -61,5 +67,5 @@ export { compareWithBaseline, type BaselineComparison, type RelativeGate, type R
 export { diffMetrics, type MetricsDiff, type DiffRow } from './train/metrics-diff.js';
 
 export { encodeSafetensors, decodeSafetensors, type Tensor, type SafeTensors } from './model/safetensors.js';
-export { saveModel, loadModel, encodeModel, decodeModel, type ModelMeta, type EpochRecord } from './model/model-file.js';
+export { saveModel, loadModel, encodeModel, decodeModel, type Model, type ModelMeta, type ModelNetwork, type ModelOptimizer, type EpochRecord } from './model/model-file.js';
 export { readDigitPng, frameDigit, MAX_PNG_PIXELS } from './data/png-digit.js';

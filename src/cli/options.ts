@@ -3,7 +3,9 @@
  * The same list builds --help and the README's options table, so they never drift apart.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { finite, integer, nonEmpty, oneOf, type Parser } from './parsers.js';
+import { ACTIVATIONS } from '../network/spec.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizer.js';
+import { finite, integer, integerList, nonEmpty, oneOf, unitInterval, type Parser } from './parsers.js';
 
 export interface OptionDef {
   flags: string;
@@ -16,6 +18,15 @@ export interface OptionDef {
 }
 
 const MAX_ITERS = 100_000_000;
+
+/** The most hidden layers --hidden takes. */
+export const MAX_HIDDEN_LAYERS = 16;
+
+/** What --init calls the three initialisations (names.ts). */
+export const INIT_NAMES = ['std', 'xavier', 'he'] as const;
+
+/** The --lr of sgd when none is given: the book's chapter-5 run (its SGD class defaults to 0.01). */
+export const SGD_CLI_LR = 0.1;
 
 /** --plot FILE (train and eval): the chart is an SVG, so the name must say so. */
 const svgFile: Parser<string> = (value) => {
@@ -37,20 +48,34 @@ export const seedOption: OptionDef = {
   parse: integer(0, 4294967295),
 };
 export const hiddenOption: OptionDef = {
-  flags: '--hidden <n>',
-  description: 'hidden units (1 to 4096)',
+  flags: '--hidden <sizes>',
+  description: `widths of the hidden layers, first to last: 50 (one layer), or 100,100,100 for three (1 to ${MAX_HIDDEN_LAYERS} layers of 1 to 4096 units)`,
   defaultValue: 50,
-  parse: integer(1, 4096),
+  parse: integerList(1, 4096, MAX_HIDDEN_LAYERS),
+};
+export const activationOption: OptionDef = {
+  flags: '--activation <name>',
+  description: "activation after every hidden Affine layer: 'relu', 'sigmoid' or 'tanh'",
+  defaultValue: 'relu',
+  parse: oneOf(ACTIVATIONS),
+};
+export const initOption: OptionDef = {
+  flags: '--init <name>',
+  description:
+    "initial weights, N(0, 1) times: 'std' (--weight-init-std, the book's chapter 5), 'xavier' (sqrt(1 / n), for sigmoid and tanh) or 'he' (sqrt(2 / n), for relu), n the width of the layer before (the book's fan-in scales)",
+  defaultValue: 'std',
+  parse: oneOf(INIT_NAMES),
 };
 export const weightInitStdOption: OptionDef = {
   flags: '--weight-init-std <std>',
-  description: 'standard deviation of the initial weights',
-  defaultValue: 0.01,
+  description: 'standard deviation of the initial weights, with --init std (default 0.01)',
   parse: finite(0, 10, true),
 };
 export const backendOption: OptionDef = {
   flags: '--backend <name>',
-  description: "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing",
+  description:
+    "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing. " +
+    'On wasm the chapter-5 network (one hidden relu layer, sgd) trains fused in one call a step; any other network runs its layers on the wasm kernels, one call per layer (for now)',
   parse: oneOf(['wasm', 'js'] as const),
 };
 export const jsonOption: OptionDef = { flags: '--json', description: 'JSON lines on stdout (one object per event); text goes to stderr' };
@@ -58,11 +83,27 @@ export const debugOption: OptionDef = { flags: '--debug', description: 'show the
 
 export const trainOptions: OptionDef[] = [
   hiddenOption,
-  { flags: '--lr <rate>', description: 'learning rate of SGD', defaultValue: 0.1, parse: finite(0, 1e9, true) },
-  { flags: '--batch-size <n>', description: 'examples per iteration (1 to the train size)', defaultValue: 100, parse: integer(1, 1_000_000) },
-  { flags: '--iters <n>', description: 'iterations of SGD', defaultValue: 10000, parse: integer(1, MAX_ITERS), conflicts: 'epochs' },
-  { flags: '--epochs <n>', description: 'train for N epochs of train size / batch size iterations (instead of --iters)', parse: integer(1, 1_000_000) },
+  activationOption,
+  initOption,
   weightInitStdOption,
+  {
+    flags: '--optimizer <name>',
+    description: "how the weights follow their gradients (book 6.1): 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop' or 'adam'",
+    defaultValue: 'sgd',
+    parse: oneOf(OPTIMIZER_NAMES),
+  },
+  {
+    flags: '--lr <rate>',
+    description: `learning rate (default ${SGD_CLI_LR} with sgd, the book's chapter-5 run; else the book's default of the optimizer: 0.01, with adam 0.001)`,
+    parse: finite(0, 1e9, true),
+  },
+  { flags: '--momentum <m>', description: 'with --optimizer momentum or nesterov: the share of the last step kept (0 to < 1, default 0.9)', parse: unitInterval },
+  { flags: '--decay-rate <r>', description: 'with --optimizer rmsprop: the decay of the mean squared gradient (0 to < 1, default 0.99)', parse: unitInterval },
+  { flags: '--beta1 <b>', description: 'with --optimizer adam: the decay of the mean gradient (0 to < 1, default 0.9)', parse: unitInterval },
+  { flags: '--beta2 <b>', description: 'with --optimizer adam: the decay of the mean squared gradient (0 to < 1, default 0.999)', parse: unitInterval },
+  { flags: '--batch-size <n>', description: 'examples per iteration (1 to the train size)', defaultValue: 100, parse: integer(1, 1_000_000) },
+  { flags: '--iters <n>', description: 'iterations (updates)', defaultValue: 10000, parse: integer(1, MAX_ITERS), conflicts: 'epochs' },
+  { flags: '--epochs <n>', description: 'train for N epochs of train size / batch size iterations (instead of --iters)', parse: integer(1, 1_000_000) },
   seedOption,
   dataOption,
   { flags: '--train-limit <n>', description: 'use only the first N training examples', parse: integer(1, 100_000_000) },
@@ -93,7 +134,7 @@ export const trainOptions: OptionDef[] = [
   },
   { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: svgFile },
   backendOption,
-  { flags: '--threads <n>', description: 'threads sharing the work (default: all cores): with wasm, they share the steps, or the others measure while one trains, one thread a core at most; with js, threads - 1 workers measure while training goes on; no result depends on it', parse: integer(1, 256) },
+  { flags: '--threads <n>', description: "threads sharing the work (default: all cores): with wasm's fused chapter-5 network, they share the steps, or the others measure while one trains, one thread a core at most; otherwise threads - 1 workers measure while training goes on; no result depends on it", parse: integer(1, 256) },
   jsonOption,
   { flags: '--quiet', description: 'print only the summary' },
   debugOption,
@@ -101,6 +142,9 @@ export const trainOptions: OptionDef[] = [
 
 export const gradcheckOptions: OptionDef[] = [
   hiddenOption,
+  activationOption,
+  initOption,
+  weightInitStdOption,
   { flags: '--samples <n>', description: 'training images to check on (1 to 100)', defaultValue: 3, parse: integer(1, 100) },
   seedOption,
   dataOption,
@@ -110,7 +154,6 @@ export const gradcheckOptions: OptionDef[] = [
     description: 'exit 1 if a mean difference is above x (default 1e-7 for float64, 1e-5 for float32)',
     parse: finite(0, Infinity, true),
   },
-  weightInitStdOption,
   backendOption,
   jsonOption,
   debugOption,

@@ -46,3 +46,32 @@ export function nonEmpty(what: string): Parser<string> {
     return value;
   };
 }
+
+/**
+ * One integer, or a comma-separated list of 1 to maxCount of them ("100,100,100"), each in
+ * [min, max]: always a list. NOTE: commander passes the option's previous value as a second
+ * argument (for repeatable options): ignored here, so a repeated --hidden replaces, not appends.
+ */
+export function integerList(min: number, max: number, maxCount: number): Parser<number[]> {
+  const one = integer(min, max);
+  const expected = `Expected an integer from ${min} to ${max}, or a comma-separated list of 1 to ${maxCount} of them (e.g. 100,100).`;
+  return (value) => {
+    const parts = value.split(',');
+    if (parts.length > maxCount) throw new InvalidArgumentError(expected);
+    return parts.map((part) => {
+      try {
+        return one(part);
+      } catch {
+        throw new InvalidArgumentError(expected);
+      }
+    });
+  };
+}
+
+/** A number in [0, 1): a decay rate or a momentum. */
+export const unitInterval: Parser<number> = (value) => {
+  const text = value.trim();
+  const n = Number(text);
+  if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('Expected a number >= 0 and < 1.');
+  return n;
+};

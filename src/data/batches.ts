@@ -31,6 +31,13 @@ export class BatchBuilder {
     return this.x;
   }
 
+  /** Fills the whole batch with the examples rows[0 .. capacity) (each drawn by the caller). */
+  gather(rows: ArrayLike<number>): Matrix {
+    if (rows.length !== this.capacity) throw new RangeError(`BatchBuilder.gather: ${rows.length} rows for a batch of ${this.capacity}`);
+    for (let r = 0; r < this.capacity; r++) this.copyRow(r, rows[r]);
+    return this.x;
+  }
+
   /** Examples start .. start + count - 1 in order; returns a view of the first `count` rows. */
   range(start: number, count: number): { x: Matrix; t: Uint8Array } {
     for (let r = 0; r < count; r++) this.copyRow(r, start + r);

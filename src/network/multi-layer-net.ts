@@ -87,8 +87,8 @@ export class MultiLayerNet<P extends string = string> {
   private readonly affines: readonly AffineEntry[];
   private readonly run: readonly RunLayer[];
   private readonly dropouts: readonly DropoutEntry[];
-  /** Seed of the dropout masks: the weights' seed. */
-  private readonly seed: number;
+  /** Seed of the weights and of the dropout masks. */
+  readonly seed: number;
   private iterationCount = 0;
   /** What gradient returns for each param, in plan order: live buffers of the layers (or decayGrads). */
   private readonly gradSources: Record<string, Matrix>;

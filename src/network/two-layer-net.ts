@@ -26,7 +26,13 @@ export interface TwoLayerNetOptions {
   dtype?: DType;
 }
 
-export class TwoLayerNet extends MultiLayerNet<ParamName> {
+/**
+ * NOTE: a MultiLayerNet of string-named params (not MultiLayerNet<ParamName>), so that a
+ * TwoLayerNet goes wherever any net does (trainer state, engines, model files); `params` is
+ * narrowed to the four names here.
+ */
+export class TwoLayerNet extends MultiLayerNet {
+  declare readonly params: Params;
   readonly affine1: Affine;
   readonly relu1: Relu;
   readonly affine2: Affine;

@@ -35,7 +35,7 @@ export function startLine(e: StartEvent): string {
   const resumed = e.startIteration > 0 ? `, resuming at iteration ${e.startIteration}` : '';
   return chalk.dim(
     `training on ${e.source}: ${thousands(e.trainSize)} train / ${thousands(e.testSize)} test, ` +
-      `hidden ${e.hidden}, lr ${e.lr}, batch ${e.batchSize}, ${thousands(e.iterations)} iterations ` +
+      `${e.network}, ${e.optimizer}, batch ${e.batchSize}, ${thousands(e.iterations)} iterations ` +
       `(${e.itersPerEpoch} per epoch), seed ${e.seed}, backend ${e.backend}${resumed}`,
   );
 }

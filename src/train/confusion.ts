@@ -1,13 +1,13 @@
 /**
  * A model's test results in detail: accuracy, accuracy per class, the confusion matrix
  * (rows: true class, columns: predicted class) and the first misclassified examples.
- * For `bp-train eval`; the trainer itself only needs the accuracy (count-correct.ts).
+ * For `bp-train eval`; the trainer itself only needs the accuracy (engine/count-correct.ts).
  */
 import type { Split } from '../data/dataset.js';
 import { BatchBuilder } from '../data/batches.js';
 import { argmax } from '../kernels/js.js';
-import type { TwoLayerNet } from '../network/two-layer-net.js';
-import { EVAL_CHUNK } from './count-correct.js';
+import type { MultiLayerNet } from '../network/multi-layer-net.js';
+import { EVAL_CHUNK } from '../engine/count-correct.js';
 
 export interface ClassResult {
   label: number;
@@ -28,8 +28,8 @@ export interface ConfusionResult {
   misclassified: { index: number; label: number; predicted: number }[];
 }
 
-export function confusionMatrix(net: TwoLayerNet, split: Split, maxWrong = 40): ConfusionResult {
-  const C = net.params.W2.cols;
+export function confusionMatrix(net: MultiLayerNet, split: Split, maxWrong = 40): ConfusionResult {
+  const C = net.spec.outputSize;
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   const misclassified: ConfusionResult['misclassified'] = [];
   const builder = new BatchBuilder(split, Math.min(EVAL_CHUNK, Math.max(1, split.count)));

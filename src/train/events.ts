@@ -17,7 +17,12 @@ export interface StartEvent {
   startIteration: number;
   itersPerEpoch: number;
   batchSize: number;
-  hidden: number;
+  /** Widths of the hidden layers, first to last. */
+  hidden: number[];
+  /** The network in a few words: "784-100-100-10 relu he" (names.ts). */
+  network: string;
+  /** The optimizer and every hyperparameter: "adam lr 0.001 beta1 0.9 beta2 0.999". */
+  optimizer: string;
   lr: number;
   seed: number;
   backend: string;

@@ -1,24 +1,29 @@
 /**
  * The gradient check (book 5.7.3): backprop against central differences on the first few
- * training images, for every parameter. In float64 the two agree to about 1e-10 or better;
+ * training images, for every parameter of any network (W1, b1, ..., WL, bL). In float64 the two agree to about 1e-10 or better;
  * a large difference means a backward pass is wrong.
  */
 import type { Split } from '../data/dataset.js';
 import { BatchBuilder } from '../data/batches.js';
 import type { DType } from '../kernels/matrix.js';
-import { PARAM_NAMES, TwoLayerNet, type ParamName } from '../network/two-layer-net.js';
+import { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { Activation, WeightInit } from '../network/spec.js';
 
 export interface GradcheckConfig {
-  hidden: number;
+  /** Widths of the hidden layers (a number: one hidden layer). */
+  hidden: number | readonly number[];
+  /** 'relu' (the default), 'sigmoid' or 'tanh'. */
+  activation?: Activation;
   samples: number;
   seed: number;
   dtype: DType;
-  weightInitStd: number;
+  weightInitStd: WeightInit;
 }
 
 export interface GradcheckResult {
   event: 'gradcheck';
-  param: ParamName;
+  /** W1, b1, ..., WL, bL. */
+  param: string;
   /** mean |backprop - numerical| over the entries (the book's figure) */
   meanAbsDiff: number;
   maxAbsDiff: number;
@@ -26,20 +31,26 @@ export interface GradcheckResult {
   maxRelError: number;
 }
 
-export function gradcheck(split: Split, config: GradcheckConfig): GradcheckResult[] {
-  const net = new TwoLayerNet({
+/** The network a gradient check runs on. */
+export function gradcheckNet(split: Split, config: GradcheckConfig): MultiLayerNet {
+  return new MultiLayerNet({
     inputSize: split.rows * split.cols,
-    hiddenSize: config.hidden,
+    hiddenSizeList: typeof config.hidden === 'number' ? [config.hidden] : [...config.hidden],
     outputSize: 10,
+    activation: config.activation ?? 'relu',
     weightInitStd: config.weightInitStd,
     seed: config.seed,
     dtype: config.dtype,
   });
+}
+
+export function gradcheck(split: Split, config: GradcheckConfig): GradcheckResult[] {
+  const net = gradcheckNet(split, config);
   const samples = Math.min(config.samples, split.count);
   const { x, t } = new BatchBuilder(split, samples, config.dtype).range(0, samples);
   const numerical = net.numericalGradient(x, t);
   const backprop = net.gradient(x, t);
-  return PARAM_NAMES.map((param) => {
+  return net.plan.params.map(({ name: param }) => {
     const a = backprop[param].data;
     const b = numerical[param].data;
     let sum = 0;

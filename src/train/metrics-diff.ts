@@ -6,7 +6,7 @@
  */
 import type { BaselineComparison } from './baseline.js';
 import { METRIC_KEYS, TIMING_KEYS, type MetricsRecord } from './metrics-file.js';
-import { CONFIG_KEYS, ENVIRONMENT_KEYS, type ConfigKey } from './run-config.js';
+import { CONFIG_KEYS, ENVIRONMENT_KEYS, configText, type ConfigKey } from './run-config.js';
 
 /** metric: the result (what --baseline compares); timing: never compared; config: changes numbers; environment: does not. */
 export type DiffSection = 'metric' | 'timing' | 'config' | 'environment';
@@ -43,7 +43,7 @@ export function diffMetrics(records: readonly MetricsRecord[]): MetricsDiff {
   for (const key of METRIC_KEYS) add('metric', key, (r) => r.metrics[key]);
   add('metric', 'status', (r) => r.status);
   for (const key of TIMING_KEYS) add('timing', key, (r) => r.timing[key]);
-  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) add('config', `config.${key}`, (r) => r.config[key]);
+  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) add('config', `config.${key}`, (r) => configText(r.config[key]));
   add('environment', 'version', (r) => r.version);
   for (const key of ENVIRONMENT_KEYS) add('environment', `environment.${key}`, (r) => r.environment[key]);
   add('environment', 'threads', (r) => r.threads);

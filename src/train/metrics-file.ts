@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { DataError } from '../data/data-error.js';
 import type { EpochRecord } from '../model/model-meta.js';
-import { CONFIG_KEYS, ENVIRONMENT_KEYS, isConfigValue, type ConfigKey, type RunConfig, type RunEnvironment } from './run-config.js';
+import { CONFIG_KEYS, ENVIRONMENT_KEYS, configValue, isConfigValue, type ConfigKey, type RunConfig, type RunEnvironment } from './run-config.js';
 import type { Summary } from './summary.js';
 
 export const METRICS_FORMAT = 'bp-train-metrics';
@@ -34,7 +34,14 @@ export type MetricKey = (typeof METRIC_KEYS)[number];
 export const TIMING_KEYS = ['wallMs', 'trainMs', 'evalMs', 'loadMs', 'examplesPerSec', 'peakRssMb'] as const;
 export type TimingKey = (typeof TIMING_KEYS)[number];
 
-const KIND_TEXT = { string: 'a string', integer: 'an integer', number: 'a number', 'integer-or-null': 'an integer or null' } as const;
+const KIND_TEXT = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  'integer-or-null': 'an integer or null',
+  'number-or-null': 'a number or null',
+  'integer-list': 'a list of integers',
+} as const;
 
 /** A metrics file as read back: what comparisons use. NaN was written as null (JSON has no NaN). */
 export interface MetricsRecord {
@@ -113,10 +120,14 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
   const timing = Object.fromEntries(TIMING_KEYS.map((k) => [k, numberOrNull(k, obj[k])])) as Record<TimingKey, number | null>;
   const threads = numberOrNull('threads', obj.threads);
   const configIn = record('config', obj.config);
+  const config: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
-    if (!isConfigValue(key, configIn[key])) malformed(`config.${key}`, KIND_TEXT[CONFIG_KEYS[key].kind], configIn[key]);
+    const { before, kind } = CONFIG_KEYS[key];
+    // A key added since (activation, init, momentum...) is missing from older files: they ran without it.
+    const value = configIn[key] === undefined && 'before' in CONFIG_KEYS[key] ? before : configIn[key];
+    if (!isConfigValue(key, value)) malformed(`config.${key}`, KIND_TEXT[kind], value);
+    config[key] = configValue(key, value);
   }
-  const config = Object.fromEntries(Object.keys(CONFIG_KEYS).map((k) => [k, configIn[k]])) as unknown as RunConfig;
   const envIn = record('environment', obj.environment);
   const environment = Object.fromEntries(
     ENVIRONMENT_KEYS.map((k) => [k, k === 'cores' ? numberOrNull('environment.cores', envIn[k]) : string(`environment.${k}`, envIn[k])]),
@@ -133,5 +144,5 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
       testAcc: numberOrNull(`history[${i}].testAcc`, r.testAcc),
     };
   });
-  return { file, version, status, metrics, timing, threads, config, environment, history };
+  return { file, version, status, metrics, timing, threads, config: config as unknown as RunConfig, environment, history };
 }

@@ -34,6 +34,8 @@ export interface Summary {
   interrupted: boolean;
   gates: Gate[];
   backend: string;
+  /** The network and the optimizer, as the start event names them: "784-100-100-10 relu he, adam lr 0.001 beta1 0.9 beta2 0.999". */
+  network: string;
   /** Threads that measured accuracy (--threads); no other number depends on it. */
   threads: number;
   wallMs: number;
@@ -64,7 +66,7 @@ export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
 export function makeSummary(
   result: TrainResult,
   gates: Gate[],
-  info: { batchSize: number; backend: string; threads: number; loadMs: number; startIteration: number },
+  info: { batchSize: number; backend: string; network: string; threads: number; loadMs: number; startIteration: number },
 ): Summary {
   const trainedExamples = (result.iterations - info.startIteration) * info.batchSize;
   const status = result.diverged
@@ -88,6 +90,7 @@ export function makeSummary(
     interrupted: result.interrupted,
     gates,
     backend: info.backend,
+    network: info.network,
     threads: info.threads,
     wallMs: Math.round(performance.now()),
     trainMs: Math.round(result.trainMs),

@@ -1,51 +1,69 @@
 /**
- * The training loop of the book's train_neuralnet (section 5.7.4): draw a batch with
- * replacement, backprop, SGD step; measure train and test accuracy on the whole sets at the
+ * The training loop of the book's Trainer (sections 5.7.4 and 6): draw a batch with
+ * replacement, backprop, update; measure train and test accuracy on the whole sets at the
  * end of every epoch and once more at the end when the last iteration does not close one.
  *
  * It prints nothing and knows no CLI: it emits typed events (events.ts) and returns a result.
  * Everything random comes from two seeded generators, so the same config gives the same numbers.
- * An iteration runs through the layers, or as one fused backend call when the backend has one
- * (step.ts). `threads` threads share the work, and no number depends on how many:
- * - on the fused path, every step and every measurement is shared by a team of threads
- *   (kernels/wasm-team.ts), at most one per core, but for the measurements before the last:
- *   the helpers count them while this thread trains alone (team-measurer.ts);
- * - on the layer path, threads - 1 workers measure (eval-pool.ts) while this thread trains.
+ * What runs a step and a measurement is an engine (engine/engine.ts), opened by a factory
+ * (engine/open-engine.ts by default) from the backend and the network: the trainer keeps the
+ * loop, the sampler (it draws each batch's rows), the divergence check, stop and the events,
+ * and knows nothing of threads or executors. No number depends on the engine's threads.
  *
- * With more than one thread, every measurement but the last runs on the other threads
- * alongside the next epoch's training (they get a copy of the weights when it starts): the
- * other cores would otherwise sit idle while this thread trains (layer path), or share the
- * steps less well than they count (fused path).
- * Its epoch event, afterMeasure call and best-epoch bookkeeping happen when it is done (at the
- * latest before the next measurement starts, and before the run ends), with a copy of the
+ * Measurements alongside: at the end of every epoch but the last the trainer lets the engine
+ * count alongside the next epoch's training (MeasureRequest.alongside); when it does, the
+ * epoch event, afterMeasure call and best-epoch bookkeeping happen when the count is done (at
+ * the latest before the next measurement starts, and before the run ends), with a copy of the
  * state as it was measured. The numbers are those of measuring in line; only the moment an
  * epoch event is emitted changes, and evalMs counts only the time training waited.
  */
-import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import { kernels } from '../kernels/backend.js';
-import type { FusedTwoLayerNet } from '../kernels/fused.js';
-import { PARAM_NAMES, TwoLayerNet } from '../network/two-layer-net.js';
-import { EvalPool, type Accuracies, type Measurer } from './eval-pool.js';
+import type { Accuracies, Engine, EngineFactory, Measurement } from '../engine/engine.js';
+import { openEngine } from '../engine/open-engine.js';
+import { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { Activation, WeightInit } from '../network/spec.js';
+import { TwoLayerNet } from '../network/two-layer-net.js';
+import { makeOptimizer, type Hyperparameters } from '../optim/make-optimizer.js';
+import type { Optimizer, OptimizerName } from '../optim/optimizer.js';
 import type { EpochEvent, TrainEvent } from './events.js';
-import { FusedStep, makeTrainStep, type TrainStep } from './step.js';
-import { TeamMeasurer } from './team-measurer.js';
+import { netClassName, networkText, optimizerText } from './names.js';
 import { Yielder } from './yielder.js';
 
 export interface TrainConfig {
-  hidden: number;
+  /** Widths of the hidden layers, first to last ([100, 100]: 784-100-100-10); a number is one hidden layer. */
+  hidden: number | readonly number[];
+  /** 'relu' (the default), 'sigmoid' or 'tanh'. */
+  activation?: Activation;
+  /** A standard deviation for every layer (the book's chapter-5 0.01), or 'he' / 'xavier' (init.ts). */
+  weightInitStd: WeightInit;
+  /** The book's weight_decay_lambda (default 0). */
+  weightDecayLambda?: number;
+  /** The book's MultiLayerNetExtend options (default off; dropoutRatio 0.5). */
+  useBatchnorm?: boolean;
+  useDropout?: boolean;
+  dropoutRatio?: number;
+  /** 'sgd' (the default), 'momentum', 'nesterov', 'adagrad', 'rmsprop' or 'adam'. */
+  optimizer?: OptimizerName;
   lr: number;
+  /** The optimizer's other hyperparameters, those it takes (the book's defaults when left out). */
+  momentum?: number;
+  decayRate?: number;
+  beta1?: number;
+  beta2?: number;
   batchSize: number;
   /** Total iterations to reach (counting any done before a resume). */
   iterations: number;
-  weightInitStd: number;
   seed: number;
 }
 
 /** Where a run stands: enough to resume it exactly. */
 export interface TrainState {
-  net: TwoLayerNet;
+  /** The network: its params and buffers, and its iteration (the dropout masks' clock). */
+  net: MultiLayerNet;
+  /** The optimizer with its state (slots, Adam's t). */
+  optimizer: Optimizer;
   /** The batch sampler's generator. */
   sampler: Random;
   iteration: number;
@@ -66,8 +84,10 @@ export interface TrainHooks {
 
 /** How to run, not what to compute: these change no number of the result. */
 export interface RunOptions {
-  /** Threads that share the work (see the header); default 1. */
+  /** Threads the engine may use (steps, measurements); default 1. */
   threads?: number;
+  /** Opens the engine (default: openEngine, which picks the executor from the backend and the network). */
+  engine?: EngineFactory;
 }
 
 export interface TrainResult {
@@ -100,71 +120,62 @@ export function itersPerEpoch(trainSize: number, batchSize: number): number {
   return Math.max(1, Math.floor(trainSize / batchSize));
 }
 
-/** A fresh run's state: weights from `seed`, batches from a second stream of the same seed. */
-export function initialState(config: TrainConfig, inputSize: number, outputSize = 10): TrainState {
-  const net = new TwoLayerNet({
-    inputSize,
-    hiddenSize: config.hidden,
-    outputSize,
-    weightInitStd: config.weightInitStd,
-    seed: config.seed,
-  });
-  return { net, sampler: new Random(config.seed ^ 0x5a3c_96e1), iteration: 0 };
+/** The hidden widths of a config: a number is one hidden layer. */
+export function hiddenSizes(config: Pick<TrainConfig, 'hidden'>): number[] {
+  return typeof config.hidden === 'number' ? [config.hidden] : [...config.hidden];
 }
 
-export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, options: RunOptions = {}): Promise<TrainResult> {
-  const threads = options.threads ?? 1;
-  const trainStep = makeTrainStep(state.net, dataset.train, config.batchSize, config.lr, DIVERGED_LOSS);
-  let measurer: Measurer | null = null;
-  try {
-    measurer =
-      trainStep instanceof FusedStep
-        ? await startTeam(trainStep.fused, dataset, teamSize(threads, config.hidden))
-        : new EvalPool(dataset, state.net, threads);
-    return await trainLoop(dataset, config, state, hooks, trainStep, measurer);
-  } finally {
-    await trainStep.release();
-    await measurer?.close();
-  }
-}
-
-/** Shares the fused net's steps among `threads` threads, and returns the measurer that counts with them. */
-async function startTeam(fused: FusedTwoLayerNet, dataset: Dataset, threads: number): Promise<Measurer> {
-  const ready = fused.useThreads(threads);
-  try {
-    // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
-    fused.prepare(dataset.train.images, dataset.train.labels);
-    fused.prepare(dataset.test.images, dataset.test.labels);
-  } catch (e) {
-    await ready.catch(() => {}); // the first error is the one to tell
-    throw e;
-  }
-  await ready;
-  return new TeamMeasurer(fused, dataset);
+/** The optimizer's hyperparameters from a config: lr and those of the others that are set. */
+export function configHyper(config: TrainConfig): Hyperparameters {
+  const { lr, momentum, decayRate, beta1, beta2 } = config;
+  const hyper: Hyperparameters = { lr };
+  for (const [key, value] of Object.entries({ momentum, decayRate, beta1, beta2 })) if (value !== undefined) hyper[key as keyof Hyperparameters] = value;
+  return hyper;
 }
 
 /**
- * The threads of the fused path's team: `threads`, but one a core at most (the threads wait for
- * each other by spinning, which a core shared by two of them turns into a crawl: 11 s instead
- * of 0.8 for the book's steps, 3 threads on 2 cores) and one per 3 vectors of hidden units at
- * most (4 for the book's 50: a thread's run of fewer makes its sums wait on their own
- * additions, simd.as.ts; a guess, as only 2 cores were at hand to measure).
+ * A config's network, its weights drawn from `seed`: a TwoLayerNet for the chapter-5 net (one
+ * hidden ReLU layer, a plain std, nothing of MultiLayerNetExtend), else a MultiLayerNet. The
+ * preset draws the same bits as the MultiLayerNet of the same spec.
  */
-export function teamSize(threads: number, hidden: number): number {
-  return Math.max(1, Math.min(threads, availableParallelism(), Math.floor(Math.ceil(hidden / 4) / 3)));
+export function makeNet(config: TrainConfig, inputSize: number, outputSize = 10, dtype: 'float32' | 'float64' = 'float32'): MultiLayerNet {
+  const { activation = 'relu', weightInitStd, weightDecayLambda = 0, useBatchnorm = false, useDropout = false, dropoutRatio, seed } = config;
+  const hiddenSizeList = hiddenSizes(config);
+  if (netClassName({ hiddenSizeList, activation, weightInitStd, useBatchnorm, useDropout }, weightDecayLambda) === 'TwoLayerNet') {
+    return new TwoLayerNet({ inputSize, hiddenSize: hiddenSizeList[0], outputSize, weightInitStd: weightInitStd as number, seed, dtype });
+  }
+  return new MultiLayerNet({ inputSize, hiddenSizeList, outputSize, activation, weightInitStd, weightDecayLambda, useBatchnorm, useDropout, dropoutRatio, seed, dtype });
 }
 
-async function trainLoop(
-  dataset: Dataset,
-  config: TrainConfig,
-  state: TrainState,
-  hooks: TrainHooks,
-  trainStep: TrainStep,
-  measurer: Measurer,
-): Promise<TrainResult> {
+/** A fresh run's state: weights from `seed`, a fresh optimizer, batches from a second stream of the same seed. */
+export function initialState(config: TrainConfig, inputSize: number, outputSize = 10): TrainState {
+  const net = makeNet(config, inputSize, outputSize);
+  const optimizer = makeOptimizer(config.optimizer ?? 'sgd', configHyper(config));
+  return { net, optimizer, sampler: new Random(config.seed ^ 0x5a3c_96e1), iteration: 0 };
+}
+
+export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, options: RunOptions = {}): Promise<TrainResult> {
+  const open = options.engine ?? openEngine;
+  const engine = await open({
+    net: state.net,
+    optimizer: state.optimizer,
+    dataset,
+    batchSize: config.batchSize,
+    maxLoss: DIVERGED_LOSS,
+    threads: options.threads ?? 1,
+  });
+  try {
+    return await trainLoop(dataset, config, state, hooks, engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, engine: Engine): Promise<TrainResult> {
   const { sampler } = state;
   const { train: trainSplit, test: testSplit } = dataset;
   const perEpoch = itersPerEpoch(trainSplit.count, config.batchSize);
+  const rows = new Int32Array(config.batchSize);
   const yielder = new Yielder();
   const started = performance.now();
   const result: TrainResult = {
@@ -189,7 +200,9 @@ async function trainLoop(
     startIteration: state.iteration,
     itersPerEpoch: perEpoch,
     batchSize: config.batchSize,
-    hidden: config.hidden,
+    hidden: [...state.net.spec.hiddenSizeList],
+    network: networkText(state.net.spec),
+    optimizer: optimizerText(state.optimizer.name, state.optimizer.hyper()),
     lr: config.lr,
     seed: config.seed,
     backend: kernels().name,
@@ -232,14 +245,15 @@ async function trainLoop(
     const measured = pending;
     pending = null;
     const waitStart = performance.now();
-    if (!measured.done) measurer.finish();
-    const accuracies = await measured.accuracies;
+    if (!measured.measurement.settled) measured.measurement.hurry();
+    const accuracies = await measured.measurement.accuracies;
     result.evalMs += performance.now() - waitStart;
     await report(measured.state, measured.iteration, measured.loss, accuracies);
   };
   try {
     while (state.iteration < config.iterations) {
-      const loss = trainStep.step(sampler); // updates the weights unless the loss is above DIVERGED_LOSS
+      drawRows(sampler, trainSplit.count, rows);
+      const loss = engine.step(rows); // updates the weights unless the loss is above DIVERGED_LOSS
       if (!(loss <= DIVERGED_LOSS)) {
         // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
         pause();
@@ -257,25 +271,21 @@ async function trainLoop(
         pause();
         await finishPending();
         const evalStart = performance.now();
-        trainStep.sync(); // net.params now hold the weights (the fused step keeps them in the backend)
+        engine.sync(); // state.net and state.optimizer now hold the engine's state
         const epochLoss = lossSum / lossCount;
-        if (measurer.countsAlongside && state.iteration < config.iterations && hooks.stop?.requested !== true) {
-          // The counting threads have their copy of the weights when accuracies() returns: train on.
-          const measurement: PendingMeasurement = {
+        const alongside = state.iteration < config.iterations && hooks.stop?.requested !== true;
+        const measurement = engine.measure({ alongside, yielder });
+        if (measurement.alongside) {
+          // The engine has its copy of the weights now: train on.
+          pending = {
             state: hooks.afterMeasure === undefined ? state : copyState(state),
             iteration: state.iteration,
             loss: epochLoss,
-            accuracies: measurer.accuracies(undefined, true),
-            done: false,
+            measurement,
           };
-          const settled = (): void => {
-            measurement.done = true;
-          };
-          measurement.accuracies.then(settled, settled); // a rejection is rethrown by finishPending
-          pending = measurement;
           result.evalMs += performance.now() - evalStart;
         } else {
-          const accuracies = await measurer.accuracies(yielder);
+          const accuracies = await measurement.accuracies;
           result.evalMs += performance.now() - evalStart;
           await report(state, state.iteration, epochLoss, accuracies);
         }
@@ -284,7 +294,7 @@ async function trainLoop(
         resume();
       }
       const yielded = await yielder.maybeYield();
-      if (pending?.done) {
+      if (pending?.measurement.settled) {
         pause();
         await finishPending();
         resume();
@@ -318,16 +328,27 @@ async function trainLoop(
       await finishPending();
     }
   } finally {
-    // After an error a measurement may still run: let it end before the pool closes.
-    await (pending as PendingMeasurement | null)?.accuracies.catch(() => {});
+    // After an error a measurement may still run: let it end (at once) before the engine closes.
+    const left = pending as PendingMeasurement | null;
+    if (left !== null && !left.measurement.settled) left.measurement.hurry();
+    await left?.measurement.accuracies.catch(() => {});
   }
-  trainStep.sync();
+  engine.sync();
   if (result.diverged !== null) result.finalLoss = result.diverged.loss;
   else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;
   return result;
 }
 
-/** A measurement running on worker threads, with what its epoch event and afterMeasure need. */
+/**
+ * The batch's rows, drawn uniformly with replacement (the book's np.random.choice): one
+ * sampler.nextInt(count) per row, in order. NOTE: a function of its own, so that it is
+ * optimised apart from the long async loop (inline there, the default run was ~4% slower).
+ */
+function drawRows(sampler: Random, count: number, rows: Int32Array): void {
+  for (let r = 0; r < rows.length; r++) rows[r] = sampler.nextInt(count);
+}
+
+/** A measurement running alongside training, with what its epoch event and afterMeasure need. */
 interface PendingMeasurement {
   /** The state measured (a copy when afterMeasure needs one, since training goes on; else the live state). */
   state: TrainState;
@@ -335,15 +356,17 @@ interface PendingMeasurement {
   iteration: number;
   /** Mean training loss of the epoch. */
   loss: number;
-  accuracies: Promise<Accuracies>;
-  /** Set when accuracies has settled: reported at the next chance. */
-  done: boolean;
+  measurement: Measurement;
 }
 
-/** A copy of the state: the weights and the sampler as they are now. */
-function copyState(state: TrainState): TrainState {
-  const { W1, W2 } = state.net.params;
-  const net = new TwoLayerNet({ inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols, dtype: state.net.dtype });
-  for (const name of PARAM_NAMES) net.params[name].data.set(state.net.params[name].data);
-  return { net, sampler: Random.fromState(state.sampler.getState()), iteration: state.iteration };
+/** A copy of the state: the net (params, buffers, iteration), the optimizer's state and the sampler as they are now. */
+export function copyState(state: TrainState): TrainState {
+  const { net, optimizer } = state;
+  const copy = new MultiLayerNet({ ...net.spec, weightDecayLambda: net.weightDecayLambda, seed: net.seed, dtype: net.dtype });
+  for (const [name, m] of Object.entries(net.params)) copy.params[name].data.set(m.data);
+  for (const [name, m] of Object.entries(net.buffers)) copy.buffers[name].data.set(m.data);
+  copy.iteration = net.iteration;
+  const optimizerCopy = makeOptimizer(optimizer.name, optimizer.hyper());
+  optimizerCopy.loadState(optimizer.state());
+  return { net: copy, optimizer: optimizerCopy, sampler: Random.fromState(state.sampler.getState()), iteration: state.iteration };
 }

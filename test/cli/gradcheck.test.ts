@@ -1,6 +1,6 @@
 /**
  * `bp-train gradcheck` end to end: backprop against numerical gradients on MNIST images.
- * The default check (hidden 50, 3 images) takes about 3 s; the others use --hidden 5.
+ * The default check (hidden 50, 3 images) takes about 3 s; the others use --hidden 5 or 30,20.
  */
 import { describe, expect, it } from 'vitest';
 import { jsonLines, outputLines, runCli, type RunResult } from '../helpers/run-cli.js';
@@ -41,6 +41,25 @@ describe('bp-train gradcheck', () => {
     }
   });
 
+  describe.each(['sigmoid', 'tanh'])('--hidden 30,20 --activation %s', (activation) => {
+    it.each(['js', 'wasm'])('passes on the %s backend for W1 .. b3, in float64 and in float32', async (backend) => {
+      for (const dtype of ['float64', 'float32']) {
+        const run = await runCli(['gradcheck', '--hidden', '30,20', '--activation', activation, '--backend', backend, '--dtype', dtype, '--json']);
+        expectExit(run, 0);
+        const lines = jsonLines(run.stdout);
+        expect(lines.map((l) => l.param)).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
+        for (const line of lines) expect(line, `${dtype} ${String(line.param)}`).toMatchObject({ passed: true, backend, dtype, tolerance: dtype === 'float64' ? 1e-7 : 1e-5 });
+        if (dtype === 'float64') for (const line of lines) expect(line.meanAbsDiff as number).toBeLessThanOrEqual(1e-9);
+      }
+    });
+  });
+
+  it('names the network in text mode: --hidden 30,20 --activation tanh --init xavier', async () => {
+    const run = await runCli(['gradcheck', '--hidden', '30,20', '--activation', 'tanh', '--init', 'xavier', '--samples', '2']);
+    expectExit(run, 0);
+    expect(outputLines(run.stdout)[0]).toMatch(/^gradient check: 2 mnist images, 784-30-20-10 tanh xavier, float64, /);
+  });
+
   it('--backend js in float64 gives the book-sized differences (all <= 1e-8)', async () => {
     const run = await runCli(['gradcheck', '--backend', 'js', '--json']);
     expectExit(run, 0);
@@ -66,7 +85,7 @@ describe('bp-train gradcheck', () => {
     expect(run.stdout).not.toContain('\x1b');
     expect(run.stdout).not.toContain('\r');
     const lines = outputLines(run.stdout);
-    expect(lines[0]).toMatch(/^gradient check: 2 mnist images, hidden 5, float64, backend .*, tolerance 1e-7$/);
+    expect(lines[0]).toMatch(/^gradient check: 2 mnist images, 784-5-10 relu std 0\.01, float64, backend .*, tolerance 1e-7$/);
     expect(lines[1]).toMatch(/^param\s+mean \|diff\|\s+max \|diff\|\s+max rel err$/);
     const number = String.raw`\d\.\d{2}e[-+]\d+`;
     PARAMS.forEach((param, i) => {

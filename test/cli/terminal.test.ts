@@ -117,7 +117,7 @@ describe('bp-train on a terminal', () => {
     // Redraws read after the epoch line too: where the old speed was off by 100x and more.
     expect(read.filter(([, , epoch]) => epoch === 2).length, JSON.stringify(frames)).toBeGreaterThanOrEqual(2);
     expect(withoutTimes(finalLines)).toEqual([
-      'training on mnist-lite: 8,000 train / 2,000 test, hidden 200, lr 0.1, batch 100, 160 iterations (80 per epoch), seed 1, backend js',
+      'training on mnist-lite: 8,000 train / 2,000 test, 784-200-10 relu std 0.01, sgd lr 0.1, batch 100, 160 iterations (80 per epoch), seed 1, backend js',
       'epoch 1/2  iter     80  loss 1.8998  train 0.7150  test 0.7100  <time>',
       'epoch 2/2  iter    160  loss 0.7443  train 0.8572  test 0.8520  <time>',
       'done: 160 iterations completed, test accuracy 0.8520 (best 0.8520 at epoch 2), train accuracy 0.8572, loss 0.7443',

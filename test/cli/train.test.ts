@@ -89,7 +89,9 @@ describe('--json', () => {
       startIteration: 0,
       itersPerEpoch: 20,
       batchSize: 100,
-      hidden: 50,
+      hidden: [50],
+      network: '784-50-10 relu std 0.01',
+      optimizer: 'sgd lr 0.1',
       lr: 0.1,
       seed: 7,
     });
@@ -362,7 +364,7 @@ describe('SIGINT', () => {
 
 // --- help -------------------------------------------------------------------------------------
 
-/** The help text's option entries, each folded into one line: '--hidden <n> hidden units ... (default: 50)'. */
+/** The help text's option entries, each folded into one line: '--hidden <sizes> widths of ... (default: 50)'. */
 function helpOptions(help: string): Map<string, string> {
   const entries = new Map<string, string>();
   let current: string | null = null;
@@ -382,10 +384,17 @@ function helpOptions(help: string): Map<string, string> {
 
 const TRAIN_DEFAULTS: Record<string, RegExp> = {
   '--hidden': /\(default: 50\)/,
-  '--lr': /\(default: 0\.1\)/,
+  '--activation': /\(default: "?relu"?\)/,
+  '--init': /\(default: "?std"?\)/,
+  '--optimizer': /\(default: "?sgd"?\)/,
+  '--lr': /\(default 0\.1 with sgd, the book's chapter-5 run; else the book's default of the optimizer: 0\.01, with adam 0\.001\)/,
+  '--momentum': /default 0\.9\)/,
+  '--decay-rate': /default 0\.99\)/,
+  '--beta1': /default 0\.9\)/,
+  '--beta2': /default 0\.999\)/,
   '--batch-size': /\(default: 100\)/,
   '--iters': /\(default: 10000\)/,
-  '--weight-init-std': /\(default: 0\.01\)/,
+  '--weight-init-std': /with --init std \(default 0\.01\)/,
   '--seed': /\(default: 1\)/,
   '--data': /\(default: "?mnist"?\)/,
 };
@@ -459,7 +468,7 @@ describe('help command', () => {
   it('`bp-train help` shows the program help with the training options and the commands', async () => {
     const run = await runCli(['help']);
     expectExit(run, 0);
-    expect(run.stdout).toMatch(/--hidden <n>/);
+    expect(run.stdout).toMatch(/--hidden <sizes>/);
     expect(run.stdout).toMatch(/^Commands:/m);
   });
 });

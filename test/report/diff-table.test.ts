@@ -36,7 +36,8 @@ describe('diffMetrics', () => {
     expect(diff.rows.map((r) => r.name)).toEqual([
       'testAcc', 'trainAcc', 'bestTestAcc', 'bestEpoch', 'loss', 'iterations', 'epochs', 'status',
       'wallMs', 'trainMs', 'evalMs', 'loadMs', 'examplesPerSec', 'peakRssMb',
-      'config.network', 'config.inputSize', 'config.hidden', 'config.outputSize', 'config.weightInitStd', 'config.optimizer', 'config.lr',
+      'config.network', 'config.inputSize', 'config.hidden', 'config.outputSize', 'config.activation', 'config.init', 'config.weightInitStd',
+      'config.optimizer', 'config.lr', 'config.momentum', 'config.decayRate', 'config.beta1', 'config.beta2',
       'config.batchSize', 'config.iterations', 'config.seed', 'config.data', 'config.trainLimit', 'config.testLimit', 'config.trainSize',
       'config.testSize', 'config.backend',
       'version', 'environment.node', 'environment.platform', 'environment.arch', 'environment.cpu', 'environment.cores', 'threads',

@@ -30,7 +30,7 @@ describe('TtyReporter', () => {
     );
     reporter.summary({
       event: 'summary', iterations: 30, epochs: 3, trainAcc: 0.9, testAcc: 0.9, bestTestAcc: 0.9, bestEpoch: 3, loss: 1, status: 'ok',
-      diverged: false, interrupted: false, gates: [], backend: 'js', threads: 1, wallMs: 1, trainMs: 1, evalMs: 1, loadMs: 1, examplesPerSec: 1, peakRssMb: 1,
+      diverged: false, interrupted: false, gates: [], backend: 'js', network: '784-5-10 relu std 0.01, sgd lr 0.1', threads: 1, wallMs: 1, trainMs: 1, evalMs: 1, loadMs: 1, examplesPerSec: 1, peakRssMb: 1,
     });
     reporter.close();
     expect(lines.at(-1)).toBe('test accuracy per epoch 0.5000 ▁▇█ 0.9000');

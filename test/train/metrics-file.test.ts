@@ -56,6 +56,31 @@ describe('metrics file', () => {
     expect(record.history[1]).toEqual({ epoch: 2, iteration: 200, loss: 0.5347, trainAcc: 0.859, testAcc: 0.846 });
   });
 
+  it('reads a file written before chapter 6 (hidden a number, no activation, init or other hyperparameters) as that run: no config change', () => {
+    const old = JSON.parse(text) as { config: Record<string, unknown> };
+    for (const key of ['activation', 'init', 'momentum', 'decayRate', 'beta1', 'beta2']) delete old.config[key];
+    old.config.hidden = 50;
+    const record = parseMetricsFile(JSON.stringify(old), 'old.json');
+    expect(record.config).toEqual(configOf());
+    expect(configChanges(record.config, configOf())).toEqual([]);
+  });
+
+  it('a baseline with another network or optimizer is a change of those keys, lists shown as --hidden writes them', () => {
+    const adam = configOf({ network: 'MultiLayerNet', hidden: [100, 100], init: 'he', weightInitStd: null, optimizer: 'Adam', lr: 0.001, beta1: 0.9, beta2: 0.999 });
+    const changes = configChanges(configOf(), adam).map((c) => [c.key, c.setBy, c.baseline, c.value]);
+    expect(changes).toEqual([
+      ['network', 'the network', 'TwoLayerNet', 'MultiLayerNet'],
+      ['hidden', '--hidden', '50', '100,100'],
+      ['init', '--init', 'std', 'he'],
+      ['weightInitStd', '--weight-init-std', 0.01, null],
+      ['optimizer', '--optimizer', 'SGD', 'Adam'],
+      ['lr', '--lr', 0.1, 0.001],
+      ['beta1', '--beta1', null, 0.9],
+      ['beta2', '--beta2', null, 0.999],
+    ]);
+    expect(parseMetricsFile(metricsText(metricsFileOf({}, adam)), 'adam.json').config).toEqual(adam);
+  });
+
   it('writes NaN (nothing measured) as null and reads it back as null', () => {
     const record = parseMetricsFile(metricsText(metricsFileOf({ testAcc: NaN, status: 'diverged', diverged: true })), 'm.json');
     expect(record.metrics.testAcc).toBeNull();

@@ -10,6 +10,7 @@ import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
 import { checkModelInput, loadModel } from '../../model/model-file.js';
 import { confusionMatrix, type ConfusionResult } from '../../train/confusion.js';
+import { netClassName, networkText } from '../../train/names.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { acc, thousands } from '../../report/format.js';
 import { evalChart, writeChart } from '../../report/plots.js';
@@ -48,9 +49,14 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   if (opts.json) {
     processOutput.out(JSON.stringify({ event: 'eval', model: opts.model, source, testLimit: testLimit ?? null, iteration: meta.iteration, ...result }));
   } else {
-    const { hiddenSize, inputSize, outputSize } = meta.architecture;
+    const { network } = meta;
+    const name = netClassName(network, network.weightDecayLambda);
+    const sizes = [network.inputSize, ...network.hiddenSizeList, network.outputSize].join('-');
+    const details = name === 'TwoLayerNet' ? '' : ` ${networkText(net.spec).slice(sizes.length + 1)}`; // the activation, init, batch norm...
     processOutput.out(
-      chalk.dim(`model ${opts.model}: TwoLayerNet ${inputSize}-${hiddenSize}-${outputSize}, ${thousands(meta.iteration)} iterations on ${meta.data.source}`),
+      chalk.dim(
+        `model ${opts.model}: ${name} ${sizes}${details}, ${thousands(meta.iteration)} iterations on ${meta.data.source}`,
+      ),
     );
     processOutput.out(
       `test accuracy ${chalk.green.bold(acc(result.accuracy))} (${thousands(result.correct)} of ${thousands(result.count)} ${source} test images` +

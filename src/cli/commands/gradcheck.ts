@@ -5,7 +5,9 @@
 import { Command } from 'commander';
 import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
-import { gradcheck, type GradcheckResult } from '../../train/gradcheck.js';
+import { gradcheck, gradcheckNet, type GradcheckResult } from '../../train/gradcheck.js';
+import { networkText } from '../../train/names.js';
+import { netFromOptions, type NetCliOptions } from '../net-options.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
@@ -13,14 +15,12 @@ import { addOptions, gradcheckOptions } from '../options.js';
 import { configureCommand, selectBackend } from '../setup.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 
-export interface GradcheckCliOptions {
-  hidden: number;
+export interface GradcheckCliOptions extends NetCliOptions {
   samples: number;
   seed: number;
   data: string;
   dtype: 'float64' | 'float32';
   tolerance?: number;
-  weightInitStd: number;
   backend?: BackendName;
   json?: boolean;
   debug?: boolean;
@@ -38,16 +38,19 @@ export function makeGradcheckCommand(run: (code: Promise<number>) => void): Comm
 
 export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  const net = netFromOptions(opts);
   selectBackend(opts.backend);
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE[opts.dtype];
   const dataset = loadDataset(opts.data, { trainLimit: opts.samples, testLimit: 1 });
-  const results = gradcheck(dataset.train, { ...opts });
+  const config = { ...opts, ...net };
+  const results = gradcheck(dataset.train, config);
   const ok = results.every((r) => r.meanAbsDiff <= tolerance);
   if (opts.json) {
     for (const r of results) processOutput.out(JSON.stringify({ ...r, dtype: opts.dtype, backend: kernels().name, tolerance, passed: r.meanAbsDiff <= tolerance }));
   } else {
     processOutput.out(
-      `gradient check: ${dataset.train.count} ${dataset.source} images, hidden ${opts.hidden}, ${opts.dtype}, backend ${backendNote(opts.dtype)}, tolerance ${tolerance}`,
+      `gradient check: ${dataset.train.count} ${dataset.source} images, ${networkText(gradcheckNet(dataset.train, config).spec)}, ${opts.dtype}, ` +
+        `backend ${backendNote(opts.dtype)}, tolerance ${tolerance}`,
     );
     processOutput.out(`param  ${'mean |diff|'.padStart(12)}  ${'max |diff|'.padStart(12)}  ${'max rel err'.padStart(12)}`);
     for (const r of results) processOutput.out(resultLine(r, tolerance));

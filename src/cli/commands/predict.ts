@@ -46,8 +46,8 @@ export interface Prediction {
 export async function predictCommand(images: string[], opts: PredictCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
   const { net, meta } = loadModel(opts.model);
-  if (meta.architecture.inputSize !== FIELD * FIELD) {
-    throw new DataError(opts.model, `the model takes ${meta.architecture.inputSize} inputs, not 28 x 28 pictures`);
+  if (meta.network.inputSize !== FIELD * FIELD) {
+    throw new DataError(opts.model, `the model takes ${meta.network.inputSize} inputs, not 28 x 28 pictures`);
   }
   const digits: ({ file: string } & DigitImage)[] = [];
   let failed = 0;

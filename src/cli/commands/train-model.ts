@@ -4,7 +4,11 @@
  * and the command line that resumes an interrupted run.
  */
 import { Random } from '../../data/random.js';
-import { loadModel, type EpochRecord, type ModelMeta } from '../../model/model-file.js';
+import { loadModel, modelNetwork, modelOptimizer, type EpochRecord, type ModelMeta } from '../../model/model-file.js';
+import { MODEL_FORMAT_VERSION } from '../../model/model-meta.js';
+import type { Activation } from '../../network/spec.js';
+import type { OptimizerName } from '../../optim/optimizer.js';
+import { initName, type InitName } from '../../train/names.js';
 import type { EpochEvent } from '../../train/events.js';
 import type { TrainConfig, TrainState } from '../../train/trainer.js';
 import { kernels } from '../../kernels/backend.js';
@@ -12,10 +16,18 @@ import { UsageError } from '../errors.js';
 
 /** The options a model file fixes: they come from the file when resuming. */
 export interface FixedOptions {
-  hidden: number;
-  lr: number;
+  hidden: number | number[];
+  activation: Activation;
+  init: InitName;
+  /** Only with init 'std'. */
+  weightInitStd?: number;
+  optimizer: OptimizerName;
+  lr?: number;
+  momentum?: number;
+  decayRate?: number;
+  beta1?: number;
+  beta2?: number;
   batchSize: number;
-  weightInitStd: number;
   seed: number;
   /** The kernels: float32 results differ in their last bits between backends, so a resumed run keeps its own. */
   backend?: 'js' | 'wasm';
@@ -26,9 +38,16 @@ export interface FixedOptions {
 
 const FLAGS: Record<keyof FixedOptions, string> = {
   hidden: '--hidden',
-  lr: '--lr',
-  batchSize: '--batch-size',
+  activation: '--activation',
+  init: '--init',
   weightInitStd: '--weight-init-std',
+  optimizer: '--optimizer',
+  lr: '--lr',
+  momentum: '--momentum',
+  decayRate: '--decay-rate',
+  beta1: '--beta1',
+  beta2: '--beta2',
+  batchSize: '--batch-size',
   seed: '--seed',
   backend: '--backend',
   data: '--data',
@@ -42,17 +61,29 @@ export interface Resumed {
   meta: ModelMeta;
 }
 
+/** An option's value as the command line writes it (a list as 100,100). */
+const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+
 /**
  * Reads a model file to resume from and returns the options it fixes. An option given on
  * the command line (`explicit(key)`) must agree with the file, or it is a UsageError.
  */
-export function readResume(file: string, opts: FixedOptions, explicit: (key: string) => boolean): { resumed: Resumed; fixed: FixedOptions } {
-  const { net, meta } = loadModel(file);
+export function readResume(file: string, opts: Partial<FixedOptions>, explicit: (key: string) => boolean): { resumed: Resumed; fixed: FixedOptions } {
+  const { net, optimizer, meta } = loadModel(file);
+  const { network } = meta;
+  const hyper = meta.optimizer.hyper;
   const fixed: FixedOptions = {
-    hidden: meta.architecture.hiddenSize,
-    lr: meta.training.lr,
+    hidden: [...network.hiddenSizeList],
+    activation: network.activation,
+    init: initName(network.weightInitStd),
+    weightInitStd: typeof network.weightInitStd === 'number' ? network.weightInitStd : undefined,
+    optimizer: meta.optimizer.name,
+    lr: hyper.lr,
+    momentum: hyper.momentum,
+    decayRate: hyper.decayRate,
+    beta1: hyper.beta1,
+    beta2: hyper.beta2,
     batchSize: meta.training.batchSize,
-    weightInitStd: meta.training.weightInitStd,
     seed: meta.training.seed,
     backend: meta.training.backend,
     data: meta.data.source,
@@ -61,14 +92,14 @@ export function readResume(file: string, opts: FixedOptions, explicit: (key: str
   };
   for (const key of Object.keys(FLAGS) as (keyof FixedOptions)[]) {
     const flag = FLAGS[key];
-    if (explicit(key) && opts[key] !== fixed[key]) {
+    if (explicit(key) && shown(opts[key]) !== shown(fixed[key])) {
       throw new UsageError(
-        `${flag} ${String(opts[key])} contradicts the model file ${file}, which was trained with ` +
-          `${fixed[key] === undefined ? `no ${flag}` : `${flag} ${fixed[key]}`} (leave the option out when resuming)`,
+        `${flag} ${shown(opts[key])} contradicts the model file ${file}, which was trained with ` +
+          `${fixed[key] === undefined ? `no ${flag}` : `${flag} ${shown(fixed[key])}`} (leave the option out when resuming)`,
       );
     }
   }
-  const state: TrainState = { net, sampler: Random.fromState(meta.samplerState), iteration: meta.iteration };
+  const state: TrainState = { net, optimizer, sampler: Random.fromState(meta.samplerState), iteration: meta.iteration };
   return { resumed: { file, state, meta }, fixed };
 }
 
@@ -88,22 +119,21 @@ export function epochRecord(e: EpochEvent): EpochRecord {
   return { epoch: e.epoch, iteration: e.iteration, loss: num(e.loss), trainAcc: num(e.trainAcc), testAcc: num(e.testAcc) };
 }
 
-/** The metadata of a model file written at `state.iteration`. */
+/** The metadata of a model file written at `state.iteration` (the network and optimizer are the state's). */
 export function modelMeta(
   config: TrainConfig,
   data: { source: string; trainLimit?: number; testLimit?: number },
   state: TrainState,
   history: EpochRecord[],
 ): ModelMeta {
-  const { W1, W2 } = state.net.params;
   const last = history.at(-1);
   return {
-    architecture: { inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols },
+    formatVersion: MODEL_FORMAT_VERSION,
+    network: modelNetwork(state.net),
+    optimizer: modelOptimizer(state.optimizer),
     training: {
-      lr: config.lr,
       batchSize: config.batchSize,
       iterations: config.iterations,
-      weightInitStd: config.weightInitStd,
       seed: config.seed,
       backend: kernels().name === 'js' ? 'js' : 'wasm',
     },

@@ -22,18 +22,17 @@ import { addOptions, trainOptions } from '../options.js';
 import { configureCommand, makeReporter, requireWritable, selectBackend } from '../setup.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 import { openCiRun, type CiCliOptions } from './train-ci.js';
+import { hiddenList, netFromOptions, optimizerFromOptions, type NetCliOptions, type OptimizerCliOptions } from '../net-options.js';
+import { netClassName, networkText, optimizerText } from '../../train/names.js';
 
-/** Batch size x hidden units at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
+/** Batch size x the widest hidden layer at most: keeps every batch buffer well inside 32-bit wasm memory (2^26 floats = 256 MB). */
 export const MAX_BATCH_ACTIVATIONS = 2 ** 26;
 
 /** CiCliOptions: --baseline, --max-drop, --max-train-drop, --max-loss-rise, --allow-config-change, --junit. */
-export interface TrainCliOptions extends CiCliOptions {
-  hidden: number;
-  lr: number;
+export interface TrainCliOptions extends CiCliOptions, NetCliOptions, OptimizerCliOptions {
   batchSize: number;
   iters: number;
   epochs?: number;
-  weightInitStd: number;
   seed: number;
   data: string;
   trainLimit?: number;
@@ -54,7 +53,7 @@ export interface TrainCliOptions extends CiCliOptions {
 
 /** `name` is 'train' for the subcommand, 'bp-train' for the program itself (training is the default). */
 export function makeTrainCommand(run: (code: Promise<number>) => void, name = 'train'): Command {
-  const command = new Command(name).description('train a TwoLayerNet on MNIST (the default command)');
+  const command = new Command(name).description('train a network on MNIST: the book\'s TwoLayerNet with SGD by default, any depth and optimizer with the options (the default command)');
   addOptions(command, trainOptions);
   configureCommand(command).allowExcessArguments(true); // stray words get our own message below
   command.action((opts: TrainCliOptions, cmd: Command) => {
@@ -84,6 +83,8 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     resumed = read.resumed;
     opts = { ...opts, ...read.fixed };
   }
+  const net = netFromOptions(opts); // usage errors before the data is loaded
+  const optimizer = optimizerFromOptions(opts);
   selectBackend(opts.backend);
   const threads = opts.threads ?? availableParallelism();
   const reporter = makeReporter(opts);
@@ -96,11 +97,10 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
   if (resumed) checkModelInput(resumed.file, resumed.meta, dataset.train.rows * dataset.train.cols, dataset.source);
   const config: TrainConfig = {
-    hidden: opts.hidden,
-    lr: opts.lr,
+    ...net,
+    ...optimizer,
     batchSize: opts.batchSize,
     iterations: resumed ? resumeTarget(resumed, opts.epochs !== undefined || explicit('iters') ? requested : undefined) : requested,
-    weightInitStd: opts.weightInitStd,
     seed: opts.seed,
   };
   ci.begin(runConfig(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, dataset, kernels().name));
@@ -132,7 +132,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     if (opts.save === undefined || saveFailed) return false; // after a failure, the previous file stays as it is
     const file = opts.save;
     const meta = modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, saved, history);
-    saveFailed = !(await attempt(() => saveModel(file, saved.net, meta)));
+    saveFailed = !(await attempt(() => saveModel(file, saved.net, meta, saved.optimizer.state())));
     return !saveFailed;
   };
   try {
@@ -156,11 +156,13 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     }
     if (opts.plot !== undefined && history.length > 0) {
       const file = opts.plot;
-      const chart = trainingChart(history, `bp-train: TwoLayerNet ${dataset.train.rows * dataset.train.cols}-${config.hidden}-10 on ${dataset.source}`);
+      const sizes = [state.net.spec.inputSize, ...state.net.spec.hiddenSizeList, state.net.spec.outputSize].join('-');
+      const chart = trainingChart(history, `bp-train: ${netClassName(state.net.spec, state.net.weightDecayLambda)} ${sizes} on ${dataset.source}`);
       if ((await attempt(() => writeChart(file, chart))) && !opts.quiet) reporter.note(`bp-train: chart written to ${file}`);
     }
     const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
-    const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, threads, loadMs, startIteration });
+    const network = `${networkText(state.net.spec)}, ${optimizerText(state.optimizer.name, state.optimizer.hyper())}`;
+    const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, network, threads, loadMs, startIteration });
     ci.complete(summary);
     if (writeErrors.length > 0) summary.status = 'write-failed';
     if (opts.metrics !== undefined) {
@@ -188,10 +190,11 @@ function checkAgainstData(opts: TrainCliOptions, dataset: Dataset, reporter: Rep
   if (opts.batchSize > trainSize) {
     throw new UsageError(`--batch-size ${opts.batchSize} is larger than the ${trainSize} training examples (allowed: 1 to ${trainSize})`);
   }
-  if (opts.batchSize * opts.hidden > MAX_BATCH_ACTIVATIONS) {
+  const widest = Math.max(...hiddenList(opts.hidden));
+  if (opts.batchSize * widest > MAX_BATCH_ACTIVATIONS) {
     throw new UsageError(
-      `--batch-size ${opts.batchSize} with --hidden ${opts.hidden} makes ${thousands(opts.batchSize * opts.hidden)} hidden activations per batch ` +
-        `(allowed: batch size x hidden <= ${thousands(MAX_BATCH_ACTIVATIONS)}); lower one of them`,
+      `--batch-size ${opts.batchSize} with --hidden ${hiddenList(opts.hidden).join(',')} makes ${thousands(opts.batchSize * widest)} hidden activations per batch ` +
+        `in its widest layer (allowed: batch size x hidden <= ${thousands(MAX_BATCH_ACTIVATIONS)}); lower one of them`,
     );
   }
 }

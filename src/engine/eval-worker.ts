@@ -1,11 +1,12 @@
 /**
- * An evaluation worker of eval-pool.ts: holds a share of the train and test images, and for
- * each request (the weights) answers how many of its images the net classifies correctly.
- * It uses the main thread's backend, so both count with the same arithmetic.
+ * An evaluation worker of eval-pool.ts: holds a share of the train and test images and a net
+ * of the run's spec, and for each request (the parameters and running stats) answers how many
+ * of its images the net classifies correctly (test mode). It uses the main thread's backend,
+ * so both count with the same arithmetic.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend } from '../kernels/backend.js';
-import { TwoLayerNet } from '../network/two-layer-net.js';
+import { MultiLayerNet } from '../network/multi-layer-net.js';
 import { RangeCounter } from './count-correct.js';
 import type { CountReply, CountRequest, WorkerInit } from './eval-pool.js';
 
@@ -14,7 +15,8 @@ const port = parentPort;
 if (port === null) throw new Error('eval-worker.js runs as a worker thread only');
 
 setBackend(init.backend);
-const net = new TwoLayerNet({ inputSize: init.inputSize, hiddenSize: init.hiddenSize, outputSize: init.outputSize, dtype: init.dtype });
+// The weights come with every request: the initial ones drawn here are never used.
+const net = new MultiLayerNet({ ...init.spec, weightInitStd: 0, dtype: init.dtype });
 const train = new RangeCounter(init.train, net);
 const test = new RangeCounter(init.test, net);
 
@@ -34,9 +36,7 @@ port.on('message', (request: CountRequest | 'close') => {
 });
 
 async function answer(request: CountRequest): Promise<CountReply> {
-  net.params.W1.data.set(request.W1);
-  net.params.b1.data.set(request.b1);
-  net.params.W2.data.set(request.W2);
-  net.params.b2.data.set(request.b2);
+  for (const [name, m] of Object.entries(net.params)) m.data.set(request.params[name]);
+  for (const [name, m] of Object.entries(net.buffers)) m.data.set(request.buffers[name]);
   return { train: await train.count(0, init.train.count), test: await test.count(0, init.test.count) };
 }

@@ -1,8 +1,9 @@
 /**
  * Counts the correctly classified images of a range of a split, with the active backend: the
- * fused net's byte kernel when the backend has one (kernels/fused.ts), else the layers
- * (TwoLayerNet.countCorrect on float chunks of EVAL_CHUNK rows). The main thread and every
- * evaluation worker (eval-pool.ts) count their share of a split with one of these.
+ * fused net's byte kernel when the backend has one and it can run the net (fused-spec.ts),
+ * else the layers (MultiLayerNet.countCorrect on float chunks of EVAL_CHUNK rows, test mode).
+ * The main thread and every evaluation worker (eval-pool.ts) count their share of a split with
+ * one of these.
  *
  * Each image's prediction depends on that image and the weights only, never on which chunk or
  * thread it was counted in: the count of a split is the same for any split into ranges.
@@ -10,10 +11,10 @@
 import type { Split } from '../data/dataset.js';
 import { BatchBuilder } from '../data/batches.js';
 import { fusedTwoLayerNet } from '../kernels/backend.js';
-import type { FusedTwoLayerNet } from '../kernels/fused.js';
-import type { TwoLayerNet } from '../network/two-layer-net.js';
-import { paramArrays } from './step.js';
-import type { Yielder } from './yielder.js';
+import type { FusedTwoLayerNet, ParamArrays } from '../kernels/fused.js';
+import type { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { Yield } from './engine.js';
+import { fusedCountShape } from './fused-spec.js';
 
 /** Rows per float chunk on the layer path: memory stays small, the event loop gets its turns. */
 export const EVAL_CHUNK = 1000;
@@ -25,13 +26,13 @@ export class RangeCounter {
   private readonly fused: FusedTwoLayerNet | null;
   private builder: BatchBuilder | null = null;
 
-  /** Counts for the weights that `net.params` hold at the time of each `count` call. */
+  /** Counts for the weights (and batch norm's running stats) that `net` holds at the time of each `count` call. */
   constructor(
     readonly split: Split,
-    readonly net: TwoLayerNet,
+    readonly net: MultiLayerNet,
   ) {
-    const { W1, W2 } = net.params;
-    this.fused = fusedTwoLayerNet({ inputSize: W1.rows, hiddenSize: W1.cols, outputSize: W2.cols, maxBatch: 1 }, net.dtype);
+    const shape = fusedCountShape(net, 1);
+    this.fused = shape === null ? null : fusedTwoLayerNet(shape, net.dtype);
   }
 
   /** Frees the fused net's wasm memory; the counter must not be used afterwards. */
@@ -40,11 +41,11 @@ export class RangeCounter {
   }
 
   /** Correct predictions among images start .. start + count - 1. */
-  async count(start: number, count: number, yielder?: Yielder): Promise<number> {
+  async count(start: number, count: number, yielder?: Yield): Promise<number> {
     const { split, fused } = this;
     let correct = 0;
     if (fused !== null) {
-      fused.setParams(paramArrays(this.net));
+      fused.setParams(twoLayerArrays(this.net));
       for (let done = 0; done < count; done += FUSED_CHUNK) {
         correct += fused.countCorrect(split.images, split.labels, start + done, Math.min(FUSED_CHUNK, count - done));
         await yielder?.maybeYield();
@@ -59,4 +60,13 @@ export class RangeCounter {
     }
     return correct;
   }
+}
+
+/** W1, b1, W2, b2 of a one-hidden-layer net: its own arrays (no copy), as the fused net takes them. */
+export function twoLayerArrays(net: MultiLayerNet): ParamArrays {
+  const { W1, b1, W2, b2 } = net.params;
+  if (W1 === undefined || b1 === undefined || W2 === undefined || b2 === undefined || net.plan.params.length !== 4) {
+    throw new RangeError(`twoLayerArrays: the net ${net.plan.sizes.join('-')} is not a one-hidden-layer net`);
+  }
+  return { W1: W1.data, b1: b1.data, W2: W2.data, b2: b2.data };
 }

@@ -1,48 +1,42 @@
 /**
- * Train and test accuracy measured by `threads` threads. With one thread, this one counts
- * everything. With more, threads - 1 workers (eval-worker.ts) count and this thread is free to
- * train meanwhile (trainer.ts runs each measurement alongside the next epoch): each split is
- * cut into threads - 1 contiguous shares, worker k counting share k. A worker reads its images
- * where they are when they sit in a SharedArrayBuffer (as the IDX reader leaves them), else it
- * gets a copy once, at start. A measurement sends a copy of the weights as they are at the call
- * and adds the integer counts in share order: the sum is exact, so the accuracies are the same
- * for every thread count (and equal to a one-thread count).
- *
- * The trainer measures with a pool on the layer path (the js backend, float64): its training
- * step is single-threaded, so the other cores are free to measure meanwhile. The fused wasm
- * path shares its steps themselves among the cores and measures with them (team-measurer.ts).
+ * Train and test accuracy measured by `threads` threads, for any network (its spec goes to the
+ * workers once; each measurement sends its parameters and batch norm's running stats). With one
+ * thread, this one counts everything. With more, threads - 1 workers (eval-worker.ts) count and
+ * this thread is free to train meanwhile (js-engine.ts measures alongside the next epoch): each
+ * split is cut into threads - 1 contiguous shares, worker k counting share k. A worker reads its
+ * images where they are when they sit in a SharedArrayBuffer (as the IDX reader leaves them),
+ * else it gets a copy once, at start. A measurement sends a copy of the weights as they are at
+ * the call and adds the integer counts in share order: the sum is exact, so the accuracies are
+ * the same for every thread count (and equal to a one-thread count).
  */
 import { Worker } from 'node:worker_threads';
 import type { Dataset, Split } from '../data/dataset.js';
 import { kernels, type BackendName } from '../kernels/backend.js';
-import type { DType } from '../kernels/matrix.js';
-import type { TwoLayerNet } from '../network/two-layer-net.js';
+import type { DType, FloatArray } from '../kernels/matrix.js';
+import type { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { ResolvedNetSpec } from '../network/spec.js';
 import { RangeCounter } from './count-correct.js';
-import type { Yielder } from './yielder.js';
+import type { Accuracies, Yield } from './engine.js';
 
 /** What a worker is started with (its workerData). */
 export interface WorkerInit {
   backend: BackendName;
-  inputSize: number;
-  hiddenSize: number;
-  outputSize: number;
+  spec: ResolvedNetSpec;
   dtype: DType;
   train: Split;
   test: Split;
 }
 
-/** A measurement request: the weights (copies), and the reply: the worker's two counts. */
+/** A measurement request: the parameters and buffers (copies, by name), and the reply: the worker's two counts. */
 export interface CountRequest {
-  W1: Float32Array | Float64Array;
-  b1: Float32Array | Float64Array;
-  W2: Float32Array | Float64Array;
-  b2: Float32Array | Float64Array;
+  params: Record<string, FloatArray>;
+  buffers: Record<string, FloatArray>;
 }
 export type CountReply = { train: number; test: number } | { error: string };
 
 /** The compiled worker. Under vitest this module runs from src/*.ts, so it points at dist/. */
 const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/train/eval-worker.js', import.meta.url)
+  ? new URL('../../dist/engine/eval-worker.js', import.meta.url)
   : new URL('./eval-worker.js', import.meta.url);
 
 /** Images first .. end - 1 of share k when `count` images are cut into `shares` shares. */
@@ -50,47 +44,26 @@ export function shareRange(count: number, shares: number, k: number): { start: n
   return { start: Math.floor((k * count) / shares), end: Math.floor(((k + 1) * count) / shares) };
 }
 
-export type Accuracies = { trainAcc: number; testAcc: number };
-
-/** What the trainer measures with: an EvalPool, or the fused net's own team (team-measurer.ts). */
-export interface Measurer {
-  /**
-   * True when accuracies(yielder, true) counts elsewhere while this thread trains on: the weights
-   * may change as soon as it has returned its promise.
-   */
-  readonly countsAlongside: boolean;
-  /** Accuracy on the whole train and test splits, for the weights as they are at the call; `alongside`: see countsAlongside. */
-  accuracies(yielder?: Yielder, alongside?: boolean): Promise<Accuracies>;
-  /** Called when the caller is about to wait for a measurement alongside: finish it as fast as can be. */
-  finish(): void;
-  close(): Promise<void>;
-}
-
-export class EvalPool implements Measurer {
+export class EvalPool {
   private readonly workers: Worker[] = [];
   private readonly trainCounter: RangeCounter;
   private readonly testCounter: RangeCounter;
 
   constructor(
     private readonly dataset: Dataset,
-    private readonly net: TwoLayerNet,
+    private readonly net: MultiLayerNet,
     readonly threads: number,
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`EvalPool: threads must be a positive integer, got ${threads}`);
     this.trainCounter = new RangeCounter(dataset.train, net);
     this.testCounter = new RangeCounter(dataset.test, net);
-    const { W1, W2 } = net.params;
     for (let k = 0; k < threads - 1; k++) {
-      const train = shareOf(dataset.train, threads - 1, k);
-      const test = shareOf(dataset.test, threads - 1, k);
       const init: WorkerInit = {
         backend: kernels().name === 'wasm' ? 'wasm' : 'js',
-        inputSize: W1.rows,
-        hiddenSize: W1.cols,
-        outputSize: W2.cols,
+        spec: net.spec,
         dtype: net.dtype,
-        train,
-        test,
+        train: shareOf(dataset.train, threads - 1, k),
+        test: shareOf(dataset.test, threads - 1, k),
       };
       const worker = new Worker(WORKER_URL, { workerData: init });
       worker.on('error', () => {}); // reported by the pending ask(); an idle worker's error waits for the next one
@@ -98,21 +71,18 @@ export class EvalPool implements Measurer {
     }
   }
 
-  /** True when the workers count and this thread only waits: net.params may change as soon as accuracies() returns its promise. */
+  /** True when the workers count and this thread only waits: the net may change as soon as accuracies() returns its promise. */
   get countsAlongside(): boolean {
     return this.workers.length > 0;
   }
 
   /**
-   * Accuracy on the whole train and test splits, for the weights net.params hold at the call.
-   * With workers, the weights are copied to them before this returns (see countsAlongside).
+   * Accuracy on the whole train and test splits, for the weights the net holds at the call.
+   * With workers, the weights are copied to them before this returns (see countsAlongside);
+   * without, this thread counts, yielding to the event loop now and then.
    */
-  /** The workers count as fast as they can already. */
-  finish(): void {}
-
-  async accuracies(yielder?: Yielder): Promise<Accuracies> {
-    const { W1, b1, W2, b2 } = this.net.params;
-    const request: CountRequest = { W1: W1.data, b1: b1.data, W2: W2.data, b2: b2.data };
+  async accuracies(yielder?: Yield): Promise<Accuracies> {
+    const request: CountRequest = { params: arraysOf(this.net.params), buffers: arraysOf(this.net.buffers) };
     const replies = this.workers.map((worker) => ask(worker, request));
     const { train, test } = this.dataset;
     let trainCorrect = 0;
@@ -138,6 +108,13 @@ export class EvalPool implements Measurer {
     this.trainCounter.release();
     this.testCounter.release();
   }
+}
+
+/** The matrices' own arrays by name (postMessage copies them). */
+function arraysOf(matrices: Readonly<Record<string, { data: FloatArray }>>): Record<string, FloatArray> {
+  const out: Record<string, FloatArray> = {};
+  for (const [name, m] of Object.entries(matrices)) out[name] = m.data;
+  return out;
 }
 
 function sharedView(bytes: Uint8Array, start: number, end: number): Uint8Array {

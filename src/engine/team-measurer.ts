@@ -1,7 +1,7 @@
 /**
  * Train and test accuracy counted by the fused training net itself, with its weights as they
- * are and its team of threads (kernels/fused.ts, useThreads): the measurement of the fused
- * path.
+ * are and its team of threads (kernels/fused.ts, useThreads): the measurements of the fused
+ * engine (fused-engine.ts).
  * - In line (the last measurement of a run, or a team of one): the whole team counts, and
  *   training waits for it.
  * - Alongside (countsAlongside): the helpers count with a copy of the weights while thread 0
@@ -19,8 +19,7 @@
  */
 import type { Dataset, Split } from '../data/dataset.js';
 import type { FusedTwoLayerNet } from '../kernels/fused.js';
-import type { Accuracies, Measurer } from './eval-pool.js';
-import type { Yielder } from './yielder.js';
+import type { Accuracies, Yield } from './engine.js';
 
 /** Images per count between two chances to yield (a few ms of work). */
 const CHUNK = 5000;
@@ -28,7 +27,7 @@ const CHUNK = 5000;
 /** How often a count alongside is looked at while the event loop runs (at the trainer's yields). */
 const POLL_MS = 1;
 
-export class TeamMeasurer implements Measurer {
+export class TeamMeasurer {
   /** The count alongside that the trainer has not got yet: finish() ends it at once. */
   private pending: { finish: () => void } | null = null;
   /** Set once the rest of a count alongside took longer to finish than it had run: counts are in line from then on. */
@@ -44,7 +43,7 @@ export class TeamMeasurer implements Measurer {
     return this.fused.threads > 1 && !this.outlasted;
   }
 
-  async accuracies(yielder?: Yielder, alongside = false): Promise<Accuracies> {
+  async accuracies(yielder?: Yield, alongside = false): Promise<Accuracies> {
     const { train, test } = this.dataset;
     if (!alongside || !this.fused.startCounts([train, test])) {
       return { trainAcc: await this.accuracy(train, yielder), testAcc: await this.accuracy(test, yielder) };
@@ -87,12 +86,12 @@ export class TeamMeasurer implements Measurer {
     return { trainAcc: ratio(counts[0], train.count), testAcc: ratio(counts[1], test.count) };
   }
 
-  /** The trainer waits for the count alongside: it is finished now, by every thread (this one too). */
+  /** The trainer waits for the count alongside (Measurement.hurry): it is finished now, by every thread (this one too). */
   finish(): void {
     this.pending?.finish();
   }
 
-  private async accuracy(split: Split, yielder?: Yielder): Promise<number> {
+  private async accuracy(split: Split, yielder?: Yield): Promise<number> {
     let correct = 0;
     for (let done = 0; done < split.count; done += CHUNK) {
       correct += this.fused.countCorrect(split.images, split.labels, done, Math.min(CHUNK, split.count - done));

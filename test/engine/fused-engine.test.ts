@@ -1,23 +1,28 @@
 /**
- * The fused fast path (src/kernels/wasm-fused.ts, src/train/step.ts) against the readable layer
- * path that is its reference: after the same batches, the same weights to ~1e-5 relative; the
- * same counts of correct predictions; the same accuracy curve within a tolerance; the wasm
- * gradient check in float32; and the threaded evaluation exactly equal to the one-thread one.
+ * The fused engine (src/engine/fused-engine.ts over kernels/wasm-fused.ts) against the js
+ * engine on the reference layers (src/engine/js-engine.ts, MultiLayerNet on the js kernels):
+ * after the same batches, the same weights to ~1e-5 relative; the same counts of correct
+ * predictions; the same accuracy curve within a tolerance; the wasm gradient check in float32;
+ * and the threaded evaluation exactly equal to the one-thread one.
  *
  * Needs `npm run build` (build/simd.wasm, and dist/ for the evaluation worker threads).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Split } from '../../src/data/dataset.js';
+import type { Dataset, Split } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
-import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
+import { setBackend } from '../../src/kernels/backend.js';
 import { PARAM_NAMES, TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { EvalPool } from '../../src/train/eval-pool.js';
+import { SGD } from '../../src/optim/sgd.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { EvalPool } from '../../src/engine/eval-pool.js';
+import { FusedEngine } from '../../src/engine/fused-engine.js';
+import { JsEngine } from '../../src/engine/js-engine.js';
+import { executorFor, openEngine } from '../../src/engine/open-engine.js';
+import { RangeCounter } from '../../src/engine/count-correct.js';
 import { gradcheck } from '../../src/train/gradcheck.js';
-import { FusedStep, LayerStep, makeTrainStep } from '../../src/train/step.js';
 import { initialState, train, type TrainConfig } from '../../src/train/trainer.js';
-import { RangeCounter } from '../../src/train/count-correct.js';
 import { expectClose } from '../helpers/assert-close.js';
-import { blobDataset, blobSplit, noiseSplit } from './synthetic.js';
+import { blobDataset, blobSplit, noiseSplit } from '../train/synthetic.js';
 
 afterAll(() => {
   setBackend('wasm');
@@ -26,25 +31,38 @@ afterAll(() => {
 const netOf = (hidden: number, seed = 1, weightInitStd = 0.01): TwoLayerNet =>
   new TwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, seed, weightInitStd });
 
-/** `steps` iterations of both paths from the same weights and the same sampler seed. */
-function trainBoth(split: Split, hidden: number, batch: number, steps: number, lr = 0.1): { layers: TwoLayerNet; fused: TwoLayerNet; losses: [number, number][] } {
+const datasetOf = (train: Split): Dataset => ({ source: 'test', train, test: train });
+
+/** Random rows of the split, as the trainer draws them. */
+function drawRows(random: Random, count: number, batch: number): Int32Array {
+  return Int32Array.from({ length: batch }, () => random.nextInt(count));
+}
+
+/** `steps` iterations of both engines from the same weights and the same rows. */
+async function trainBoth(split: Split, hidden: number, batch: number, steps: number, lr = 0.1): Promise<{ layers: TwoLayerNet; fused: TwoLayerNet; losses: [number, number][] }> {
+  const dataset = datasetOf(split);
   setBackend('js');
   const layers = netOf(hidden);
-  const layerStep = new LayerStep(layers, split, batch, lr, Infinity);
+  const layerEngine = new JsEngine({ net: layers, optimizer: new SGD(lr), dataset, batchSize: batch, maxLoss: Infinity, threads: 1 });
   setBackend('wasm');
   const fused = netOf(hidden);
-  const engine = fusedTwoLayerNet({ inputSize: 784, hiddenSize: hidden, outputSize: 10, maxBatch: batch });
-  if (engine === null) throw new Error('the wasm backend has no fused net');
-  const fusedStep = new FusedStep(fused, engine, split, batch, lr, Infinity);
-  const [r1, r2] = [new Random(9), new Random(9)];
+  const shape = { inputSize: 784, hiddenSize: hidden, outputSize: 10, maxBatch: batch };
+  const fusedEngine = await FusedEngine.open({ net: fused, optimizer: new SGD(lr), dataset, batchSize: batch, maxLoss: Infinity, threads: 1 }, shape);
+  const random = new Random(9);
   const losses: [number, number][] = [];
-  for (let s = 0; s < steps; s++) {
-    setBackend('js');
-    const a = layerStep.step(r1);
-    setBackend('wasm');
-    losses.push([a, fusedStep.step(r2)]);
+  try {
+    for (let s = 0; s < steps; s++) {
+      const rows = drawRows(random, split.count, batch);
+      setBackend('js');
+      const a = layerEngine.step(rows);
+      setBackend('wasm');
+      losses.push([a, fusedEngine.step(rows)]);
+    }
+    fusedEngine.sync();
+  } finally {
+    await layerEngine.close();
+    await fusedEngine.close();
   }
-  fusedStep.sync();
   return { layers, fused, losses };
 }
 
@@ -64,7 +82,7 @@ function sparseNoise(count: number): Split {
   return split;
 }
 
-describe('fused training step (wasm) against the layer path (js reference)', () => {
+describe('the fused engine (wasm) against the js engine (reference layers)', () => {
   for (const [what, split, hidden, batch] of [
     ['the book shape: 50 hidden, batch 100, blob images', blobSplit(300, 1), 50, 100],
     ['7 hidden (one SIMD block and a ragged tail), batch 33, 80% zero noise', noiseSplit(200, 2, 0.8), 7, 33],
@@ -74,8 +92,8 @@ describe('fused training step (wasm) against the layer path (js reference)', () 
     // (wasm-fused.ts): 1,300 images cross two chunk ends; sparseNoise has its corner cases.
     ['sparse copy: 1,300 images, 99.5% zero noise, some blank, 12 hidden, batch 100', sparseNoise(1300), 12, 100],
   ] as const) {
-    it(`gives the same losses and weights after 15 steps: ${what}`, () => {
-      const { layers, fused, losses } = trainBoth(split, hidden, batch, 15);
+    it(`gives the same losses and weights after 15 steps: ${what}`, async () => {
+      const { layers, fused, losses } = await trainBoth(split, hidden, batch, 15);
       for (const [a, b] of losses) expectClose([b], [a], { rel: 1e-5 });
       for (const name of PARAM_NAMES) {
         const expected = layers.params[name].data;
@@ -86,23 +104,40 @@ describe('fused training step (wasm) against the layer path (js reference)', () 
     });
   }
 
-  it('leaves the weights untouched and returns the loss when it is above maxLoss', () => {
+  it('leaves the weights untouched and returns the loss when it is above maxLoss', async () => {
     setBackend('wasm');
     const net = netOf(20);
     const before = net.params.W1.data.slice();
-    const step = makeTrainStep(net, blobSplit(100, 5), 10, 0.1, 0);
-    expect(step.path).toBe('fused');
-    const loss = step.step(new Random(1));
-    step.sync();
-    expect(loss).toBeGreaterThan(0);
-    expect(net.params.W1.data).toEqual(before);
+    const engine = await openEngine({ net, optimizer: new SGD(0.1), dataset: datasetOf(blobSplit(100, 5)), batchSize: 10, maxLoss: 0, threads: 1 });
+    try {
+      expect(engine.executor).toBe('fused');
+      const loss = engine.step(drawRows(new Random(1), 100, 10));
+      engine.sync();
+      expect(loss).toBeGreaterThan(0);
+      expect(net.params.W1.data).toEqual(before);
+      expect(net.iteration).toBe(0);
+    } finally {
+      await engine.close();
+    }
   });
 
-  it('is chosen on wasm for float32 and never on js', () => {
-    setBackend('js');
-    expect(makeTrainStep(netOf(5), blobSplit(10, 1), 5, 0.1).path).toBe('layers');
+  it('is chosen on wasm for the chapter-5 net with SGD, never on js nor for another net or optimizer', async () => {
+    const choice = (backend: 'js' | 'wasm', init: Parameters<typeof executorFor>[0]): string => {
+      setBackend(backend);
+      return executorFor(init);
+    };
+    const sgd = new SGD(0.1);
+    expect(choice('js', { net: netOf(5), optimizer: sgd, batchSize: 5 })).toBe('layers');
+    expect(choice('wasm', { net: netOf(5), optimizer: sgd, batchSize: 5 })).toBe('fused');
+    const config: TrainConfig = { hidden: [5], lr: 0.1, batchSize: 5, iterations: 1, weightInitStd: 'he', seed: 1 };
+    expect(choice('wasm', { ...initialState(config, 784), batchSize: 5 }), 'He init: still the chapter-5 layers').toBe('fused');
+    for (const other of [{ hidden: [5, 5] }, { activation: 'tanh' as const }, { optimizer: 'adam' as const }, { weightDecayLambda: 0.1 }, { useDropout: true }]) {
+      expect(choice('wasm', { ...initialState({ ...config, ...other }, 784), batchSize: 5 }), JSON.stringify(other)).toBe('layers');
+    }
     setBackend('wasm');
-    expect(makeTrainStep(netOf(5), blobSplit(10, 1), 5, 0.1).path).toBe('fused');
+    const engine: Engine = await openEngine({ net: netOf(5), optimizer: sgd, dataset: datasetOf(blobSplit(20, 1)), batchSize: 5, maxLoss: Infinity, threads: 1 });
+    expect(engine.executor).toBe('fused');
+    await engine.close();
   });
 });
 
@@ -153,7 +188,7 @@ describe('threaded evaluation', () => {
   for (const backend of ['wasm', 'js'] as const) {
     it(`gives exactly the one-thread accuracies with 2 and 3 threads (${backend})`, async () => {
       setBackend(backend);
-      const dataset = { source: 'noise', train: noiseSplit(1001, 7, 0.8), test: noiseSplit(333, 8, 0.8) };
+      const dataset: Dataset = { source: 'noise', train: noiseSplit(1001, 7, 0.8), test: noiseSplit(333, 8, 0.8) };
       const net = netOf(16, 3, 0.1);
       const results = [];
       for (const threads of [1, 2, 3]) {

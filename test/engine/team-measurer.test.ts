@@ -1,5 +1,5 @@
 /**
- * TeamMeasurer (src/train/team-measurer.ts): the fused net's accuracies, in line or counted by
+ * TeamMeasurer (src/engine/team-measurer.ts): the fused net's accuracies, in line or counted by
  * the helpers alongside; the same numbers either way, and counts in line for good once a count
  * alongside was still running when the trainer had to wait for it.
  *
@@ -11,9 +11,9 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
 import type { FusedTwoLayerNet } from '../../src/kernels/fused.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { paramArrays } from '../../src/train/step.js';
-import { TeamMeasurer } from '../../src/train/team-measurer.js';
-import { blobDataset } from './synthetic.js';
+import { twoLayerArrays } from '../../src/engine/count-correct.js';
+import { TeamMeasurer } from '../../src/engine/team-measurer.js';
+import { blobDataset } from '../train/synthetic.js';
 
 let dataset: Dataset;
 let net: FusedTwoLayerNet | null = null;
@@ -30,7 +30,7 @@ afterEach(async () => {
 async function measurer(threads: number): Promise<TeamMeasurer> {
   net = fusedTwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, maxBatch: 10 });
   if (net === null) throw new Error('the wasm backend has no fused net');
-  net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 4, weightInitStd: 0.1 })));
+  net.setParams(twoLayerArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 4, weightInitStd: 0.1 })));
   await net.useThreads(threads);
   return new TeamMeasurer(net, dataset);
 }
