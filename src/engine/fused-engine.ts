@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import type { Split } from '../data/dataset.js';
 import { fusedTwoLayerNet } from '../kernels/backend.js';
+import { freeCores } from '../kernels/free-cores.js';
 import type { FusedNetShape, FusedTwoLayerNet } from '../kernels/fused.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import { TeamMeasurer } from './team-measurer.js';
@@ -22,14 +23,14 @@ import type { Engine, EngineInit, MeasureRequest, Measurement } from './engine.j
 import { measurementOf } from './measurement.js';
 
 /**
- * The threads of the fused path's team: `threads`, but one a core at most (the threads wait for
- * each other by spinning, which a core shared by two of them turns into a crawl: 11 s instead
- * of 0.8 for the book's steps, 3 threads on 2 cores) and one per 3 vectors of hidden units at
- * most (4 for the book's 50: a thread's run of fewer makes its sums wait on their own
- * additions, simd.as.ts; a guess, as only 2 cores were at hand to measure).
+ * The threads of the fused path's team: `threads`, but one a core at most, one per free core at
+ * the start (kernels/free-cores.ts: a core another process holds makes the threads wait for each
+ * other; the pacer, team-pacer.ts, handles load that comes later), and one per 3 vectors of
+ * hidden units at most (4 for the book's 50: a thread's run of fewer makes its sums wait on
+ * their own additions, simd.as.ts; a guess, as only 2 cores were at hand to measure).
  */
-export function teamSize(threads: number, hidden: number): number {
-  return Math.max(1, Math.min(threads, availableParallelism(), Math.floor(Math.ceil(hidden / 4) / 3)));
+export function teamSize(threads: number, hidden: number, free = availableParallelism()): number {
+  return Math.max(1, Math.min(threads, availableParallelism(), free, Math.floor(Math.ceil(hidden / 4) / 3)));
 }
 
 export class FusedEngine implements Engine {
@@ -58,7 +59,7 @@ export class FusedEngine implements Engine {
     if (fused === null) throw new Error('FusedEngine: the active backend has no fused net');
     try {
       fused.setParams(twoLayerArrays(net));
-      const ready = fused.useThreads(teamSize(init.threads, shape.hiddenSize));
+      const ready = fused.useThreads(teamSize(init.threads, shape.hiddenSize, init.threads > 1 ? freeCores() : 1));
       try {
         // While the helpers start (~30 ms), the images' copies in the fused net's form are made.
         fused.prepare(dataset.train.images, dataset.train.labels);
