@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childrenNamed, parseXml, parseXmlWithPython } from '../helpers/xml.js';
 import { markdownTables } from '../helpers/markdown-table.js';
 import { jsonLines, outputLines, runCli, withoutTiming, type RunResult } from '../helpers/run-cli.js';
+import { configOf } from '../train/ci-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bp-train-ci-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,30 +38,8 @@ describe('the metrics file', () => {
     const m = readJson(main);
     expect(m).toMatchObject({ format: 'bp-train-metrics', formatVersion: 1, event: 'summary', status: 'ok', iterations: 200, epochs: 10 });
     expect(m.version).toBe((JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as Json).version);
-    expect(m.config).toEqual({
-      network: 'TwoLayerNet',
-      inputSize: 784,
-      hidden: [50],
-      outputSize: 10,
-      activation: 'relu',
-      init: 'std',
-      weightInitStd: 0.01,
-      optimizer: 'SGD',
-      lr: 0.1,
-      momentum: null,
-      decayRate: null,
-      beta1: null,
-      beta2: null,
-      batchSize: 100,
-      iterations: 200,
-      seed: 1,
-      data: 'mnist-lite',
-      trainLimit: 2000,
-      testLimit: null,
-      trainSize: 2000,
-      testSize: 2000,
-      backend: 'wasm',
-    });
+    // The defaults of the fixtures are this very run: the book's net on 2,000 mnist-lite images, 200 iterations.
+    expect(m.config).toEqual(configOf());
     const history = m.history as Json[];
     expect(history).toHaveLength(10);
     expect(history.at(-1)).toEqual({ epoch: 10, iteration: 200, loss: m.loss, trainAcc: m.trainAcc, testAcc: m.testAcc });
