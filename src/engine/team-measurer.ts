@@ -27,6 +27,9 @@ const CHUNK = 5000;
 /** How often a count alongside is looked at while the event loop runs (at the trainer's yields). */
 const POLL_MS = 1;
 
+/** What the measurer uses of a counting net: the fused net, or the wasm program through program-engine.ts. */
+export type CountingNet = Pick<FusedTwoLayerNet, 'threads' | 'startCounts' | 'takeCounts' | 'countCorrect'>;
+
 export class TeamMeasurer {
   /** The count alongside that the trainer has not got yet: finish() ends it at once. */
   private pending: { finish: () => void } | null = null;
@@ -34,7 +37,7 @@ export class TeamMeasurer {
   private outlasted = false;
 
   constructor(
-    private readonly fused: FusedTwoLayerNet,
+    private readonly fused: CountingNet,
     private readonly dataset: Dataset,
   ) {}
 
