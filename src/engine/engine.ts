@@ -4,8 +4,7 @@
  * keeps everything about how a step and a measurement run: the backend, the executor, the
  * threads, whether a measurement runs alongside training or in line.
  *
- * The contract, for every implementation (js-engine.ts, fused-engine.ts, and the wasm program
- * executor when it lands):
+ * The contract, for every implementation (js-engine.ts, fused-engine.ts, program-engine.ts):
  * - An engine is opened over the run's own net and optimizer (EngineInit: the "home" objects,
  *   what model files are written from). It may train them in place (the js engine) or keep
  *   its own resident copy (a wasm executor), reading them once when it opens.

@@ -9,7 +9,8 @@
  * them while this thread trains alone (team-measurer.ts), and the team shares the steps again
  * once they are done.
  *
- * This adapter goes when the wasm program executor (engine/wasm-program.ts) runs every spec.
+ * This adapter goes once the wasm program (program-engine.ts), which gives the same bits for
+ * this network, runs it as fast.
  */
 import { availableParallelism } from 'node:os';
 import type { Split } from '../data/dataset.js';

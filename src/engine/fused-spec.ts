@@ -3,8 +3,8 @@
  * Affine1 -> Relu1 -> Affine2 with SoftmaxWithLoss, so it counts any one-hidden-layer ReLU net
  * without batch norm or dropout (the initialisation only sets where the weights start), and it
  * trains only those with plain SGD and no weight decay (its update is SGD, written in). Every
- * other network runs on the layers (js-engine.ts) until the wasm program executor replaces the
- * fused net.
+ * other network runs on the wasm program (program-engine.ts), or on the layers (js-engine.ts)
+ * with batch norm or dropout; the program is to replace the fused net (it gives the same bits).
  */
 import type { FusedNetShape } from '../kernels/fused.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
