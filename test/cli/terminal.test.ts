@@ -111,18 +111,21 @@ function withoutTimes(lines: string[]): string[] {
 
 describe('bp-train on a terminal', () => {
   it('js backend: the bar speed is within 2x of the true rate at every redraw, across epoch lines', async () => {
-    // 80 iterations of the 200-unit net per epoch: 1.5-3 s an epoch here, about 15-30 redraws.
-    const { frames, read, finalLines } = await runAndCheck(['--backend', 'js', '--data', 'mnist-lite', '--hidden', '200', '--epochs', '2']);
+    // 80 iterations of the 200-unit net per epoch, 4 epochs: about 1 to 3 s an epoch here, so at
+    // least 8 redraws even on a quiet machine (with 2 epochs a quiet run gave only 6).
+    const { frames, read, finalLines } = await runAndCheck(['--backend', 'js', '--data', 'mnist-lite', '--hidden', '200', '--epochs', '4']);
     expect(read.length, JSON.stringify(frames)).toBeGreaterThanOrEqual(8);
     // Redraws read after the epoch line too: where the old speed was off by 100x and more.
     expect(read.filter(([, , epoch]) => epoch === 2).length, JSON.stringify(frames)).toBeGreaterThanOrEqual(2);
     expect(withoutTimes(finalLines)).toEqual([
-      'training on mnist-lite: 8,000 train / 2,000 test, 784-200-10 relu std 0.01, sgd lr 0.1, batch 100, 160 iterations (80 per epoch), seed 1, backend js',
-      'epoch 1/2  iter     80  loss 1.8998  train 0.7150  test 0.7100  <time>',
-      'epoch 2/2  iter    160  loss 0.7443  train 0.8572  test 0.8520  <time>',
-      'done: 160 iterations completed, test accuracy 0.8520 (best 0.8520 at epoch 2), train accuracy 0.8572, loss 0.7443',
+      'training on mnist-lite: 8,000 train / 2,000 test, 784-200-10 relu std 0.01, sgd lr 0.1, batch 100, 320 iterations (80 per epoch), seed 1, backend js',
+      'epoch 1/4  iter     80  loss 1.8998  train 0.7150  test 0.7100  <time>',
+      'epoch 2/4  iter    160  loss 0.7443  train 0.8572  test 0.8520  <time>',
+      'epoch 3/4  iter    240  loss 0.4630  train 0.8905  test 0.8875  <time>',
+      'epoch 4/4  iter    320  loss 0.3949  train 0.9024  test 0.8915  <time>',
+      'done: 320 iterations completed, test accuracy 0.8915 (best 0.8915 at epoch 4), train accuracy 0.9024, loss 0.3949',
       'wall <times>',
-      'test accuracy per epoch 0.7100 ▁█ 0.8520',
+      'test accuracy per epoch 0.7100 ▁▇██ 0.8915',
     ]);
   });
 
