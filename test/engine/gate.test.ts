@@ -17,7 +17,7 @@ import { WasmProgram } from '../../src/engine/wasm-program.js';
 import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
 import type { ParamArrays } from '../../src/kernels/fused.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { paramArrays } from '../../src/train/step.js';
+import { twoLayerArrays as paramArrays } from '../../src/engine/count-correct.js';
 import { blobSplit, noiseSplit } from '../train/synthetic.js';
 
 setBackend('wasm');

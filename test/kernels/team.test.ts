@@ -21,7 +21,7 @@ import { PACER_DEFAULTS, pacerSettings } from '../../src/kernels/team-pacer.js';
 import { wasmArena } from '../../src/kernels/wasm-module.js';
 import { COMMAND, TEAM, TEAM_BYTES, WasmTeam } from '../../src/kernels/wasm-team.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { paramArrays } from '../../src/train/step.js';
+import { twoLayerArrays as paramArrays } from '../../src/engine/count-correct.js';
 import { blobSplit, noiseSplit } from '../train/synthetic.js';
 
 setBackend('wasm');
