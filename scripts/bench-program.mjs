@@ -1,19 +1,18 @@
 #!/usr/bin/env node
 // `node scripts/bench-program.mjs [--rounds N] [--only NAME] [--pace]` (after `npm run build`): the time
 // per training step and per count of the wasm program (src/engine/wasm-program.ts) on full
-// MNIST, against the earlier fused TwoLayerNet (src/kernels/wasm-fused.ts) where it has one:
+// MNIST:
 //   default    784-50-10 ReLU SGD lr 0.1, batch 100 (the book's run), 1 and 2 threads
 //   deep-adam  784-100-100-10 ReLU Adam lr 0.001, batch 100 (issue 12's target), 1 and 2 threads
 // and the target's whole budget: 10,000 Adam steps and 17 counts of the 70,000 images, in line
 // and (2 threads) alongside the steps.
-// Each figure is the median (and the least) over rounds of blocks of steps, the two executors
-// alternating so that both see the same machine load. GFLOP/s count multiply-adds as 2 flops, over the
+// Each figure is the median (and the least) over rounds of blocks of steps. GFLOP/s count multiply-adds as 2 flops, over the
 // nonzero pixels only for the first layer (the average of the training images), biases,
 // activations, softmax and the optimizer aside.
 // Measure with this, not with timed tests: other processes on the machine move the numbers.
 import { loadDataset } from '../dist/data/sources.js';
 import { Random } from '../dist/data/random.js';
-import { fusedTwoLayerNet, setBackend } from '../dist/kernels/backend.js';
+import { setBackend } from '../dist/kernels/backend.js';
 import { MultiLayerNet } from '../dist/network/multi-layer-net.js';
 import { WasmProgram } from '../dist/engine/wasm-program.js';
 
@@ -88,36 +87,22 @@ const report = (what, all, perImageFlops, images) => {
 async function defaultSpec(threads) {
   const hidden = [50];
   const { step: stepFlops, count: countFlops } = flops([D, 50, 10]);
-  const params = initialParams(hidden);
   const program = new WasmProgram({ inputSize: D, hiddenSizeList: hidden, outputSize: 10, optimizer: 'sgd', hyper: { lr: 0.1 }, maxBatch: 100, pace: PACE });
-  program.setParams(params);
+  program.setParams(initialParams(hidden));
   await program.useThreads(threads);
-  const fused = fusedTwoLayerNet({ inputSize: D, hiddenSize: 50, outputSize: 10, maxBatch: 100 });
-  fused.setParams(params);
-  await fused.useThreads(threads);
-  const p = [];
-  const f = [];
-  const pc = [];
-  const fc = [];
+  const s = [];
+  const c = [];
   for (let round = 0; round < ROUNDS + 1; round++) {
     const a = timeSteps((rows) => program.step(train, rows));
-    const b = timeSteps((rows) => fused.trainStep(train.images, train.labels, rows, 0.1));
-    const c = timeCount((split, first, count) => program.countCorrect(split, first, count)).ms;
-    const d = timeCount((split, first, count) => fused.countCorrect(split.images, split.labels, first, count)).ms;
+    const b = timeCount((split, first, count) => program.countCorrect(split, first, count)).ms;
     if (round === 0) continue; // warm-up
-    p.push(a);
-    f.push(b);
-    pc.push(c);
-    fc.push(d);
+    s.push(a);
+    c.push(b);
   }
   console.log(`784-50-10 ReLU SGD lr 0.1, batch 100, ${threads} thread${threads > 1 ? 's' : ''}${shares(program)}:`);
-  report('step, program', p, stepFlops, 100);
-  report('step, fused TwoLayerNet', f, stepFlops, 100);
-  report('count 70,000 images, program', pc, countFlops, 70000);
-  report('count 70,000 images, fused', fc, countFlops, 70000);
+  report('step, program', s, stepFlops, 100);
+  report('count 70,000 images, program', c, countFlops, 70000);
   await program.release();
-  await fused.useThreads(1);
-  fused.release();
 }
 
 async function deepAdam(threads) {
@@ -149,7 +134,7 @@ async function deepAdam(threads) {
 /**
  * The whole budget of issue 12: 10,000 steps and 17 counts of both splits (after every 600
  * steps and at the end), in line, or (`alongside`) all but the last by the helpers on a copy of
- * the weights while this thread steps alone (as the earlier fused net measures).
+ * the weights while this thread steps alone (as the program engine measures).
  */
 function budget(program, alongside) {
   const t0 = performance.now();

@@ -12,8 +12,7 @@ export { BatchBuilder } from './data/batches.js';
 export { Matrix, type DType, type FloatArray } from './kernels/matrix.js';
 export type { Kernels, Labels } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js.js';
-export { kernels, setBackend, BACKENDS, fusedTwoLayerNet, wasmUnavailableReason, type BackendName } from './kernels/backend.js';
-export type { FusedTwoLayerNet, FusedNetShape, ParamArrays } from './kernels/fused.js';
+export { kernels, setBackend, BACKENDS, wasmUnavailableReason, type BackendName } from './kernels/backend.js';
 
 export type { Layer } from './layers/layer.js';
 export { MulLayer, AddLayer } from './layers/scalar.js';

@@ -75,7 +75,7 @@ export const backendOption: OptionDef = {
   flags: '--backend <name>',
   description:
     "kernels: 'wasm' (WebAssembly SIMD) or 'js' (the plain TypeScript reference); default wasm, js if build/simd.wasm is missing. " +
-    'On wasm the chapter-5 network (one hidden relu layer, sgd) trains fused in one call a step, any other network without batch norm or dropout on the wasm program executor (one call a step); batch norm and dropout run their layers on the wasm kernels, one call per layer',
+    'On wasm every network without batch norm or dropout trains on the wasm program executor (one call a step); batch norm and dropout run their layers on the wasm kernels, one call per layer',
   parse: oneOf(['wasm', 'js'] as const),
 };
 export const jsonOption: OptionDef = { flags: '--json', description: 'JSON lines on stdout (one object per event); text goes to stderr' };
@@ -134,7 +134,7 @@ export const trainOptions: OptionDef[] = [
   },
   { flags: '--plot <file.svg>', description: 'draw accuracy and loss per epoch as an SVG chart in FILE', parse: svgFile },
   backendOption,
-  { flags: '--threads <n>', description: "threads sharing the work (default: all cores): on wasm (fused chapter-5 network, or the program executor), they share the steps, or the others measure while one trains, one thread a core at most; otherwise threads - 1 workers measure while training goes on; no result depends on it", parse: integer(1, 256) },
+  { flags: '--threads <n>', description: "threads sharing the work (default: all cores): on wasm (the program executor), they share the steps, or the others measure while one trains, one thread a core at most; otherwise threads - 1 workers measure while training goes on; no result depends on it", parse: integer(1, 256) },
   jsonOption,
   { flags: '--quiet', description: 'print only the summary' },
   debugOption,

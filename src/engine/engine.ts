@@ -4,7 +4,7 @@
  * keeps everything about how a step and a measurement run: the backend, the executor, the
  * threads, whether a measurement runs alongside training or in line.
  *
- * The contract, for every implementation (js-engine.ts, fused-engine.ts, program-engine.ts):
+ * The contract, for every implementation (js-engine.ts, program-engine.ts):
  * - An engine is opened over the run's own net and optimizer (EngineInit: the "home" objects,
  *   what model files are written from). It may train them in place (the js engine) or keep
  *   its own resident copy (a wasm executor), reading them once when it opens.
@@ -62,7 +62,7 @@ export interface Measurement {
 }
 
 export interface Engine {
-  /** Which executor runs the steps: 'layers' (MultiLayerNet on a backend's kernels), 'fused' (wasm TwoLayerNet), 'program' (wasm program). */
+  /** Which executor runs the steps: 'layers' (MultiLayerNet on a backend's kernels) or 'program' (the wasm program). */
   readonly executor: string;
   /** Threads the engine uses (steps and counts), this one included. */
   readonly threads: number;

@@ -105,8 +105,7 @@ export class EvalPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map(closeWorker));
     this.workers.length = 0;
-    this.trainCounter.release();
-    this.testCounter.release();
+    await Promise.all([this.trainCounter.release(), this.testCounter.release()]);
   }
 }
 

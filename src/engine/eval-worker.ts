@@ -24,9 +24,7 @@ port.on('message', (request: CountRequest | 'close') => {
   if (request === 'close') {
     // Leave by ourselves once idle: the pool's close() asks for this instead of terminate(),
     // which can tear the isolate down under a background compile job and abort the process.
-    train.release();
-    test.release();
-    port.close();
+    void Promise.all([train.release(), test.release()]).finally(() => port.close());
     return;
   }
   answer(request).then(

@@ -9,7 +9,7 @@
  * Words used across src/engine and src/wasm:
  * - padded width: a layer's row length in floats. Its units sit in whole SIMD vectors of 4
  *   floats, and with several threads each thread's run of them starts on a cache line of its
- *   own (kernels/hidden-layout.ts); the floats between are padding, always zero.
+ *   own (unit-layout.ts); the floats between are padding, always zero.
  * - run: the columns [c0, c1) of a layer that one thread owns: it computes them for every
  *   image of the batch. The last layer's columns (the scores) are all thread 0's.
  * - team block: the shared words through which thread 0 sends commands (step, count, quit)
@@ -21,7 +21,7 @@
  * - lane: one thread's own scratch: a list of (row address, value) pairs (one image's pixels
  *   when counting, or the nonzero terms of one row combination) and one row per layer.
  */
-import { hiddenLayout } from '../kernels/hidden-layout.js';
+import { hiddenLayout } from './unit-layout.js';
 import type { NetPlan } from '../network/plan.js';
 
 /** The most threads a team has. */

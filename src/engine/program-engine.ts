@@ -5,9 +5,9 @@
  * state live in program memory from open() on; sync() copies them (and the net's iteration)
  * back to the run's net and optimizer.
  *
- * Threads: as the fused engine's (fused-engine.ts teamSize, with the widest hidden layer): the
- * team shares every step and in-line count; a measurement the trainer lets run alongside is
- * counted by the helpers on a copy of the weights (team-measurer.ts) while this thread trains.
+ * Threads: a team (team-size.ts, by the widest layer and the free cores) shares every step and
+ * in-line count; a measurement the trainer lets run alongside is counted by the helpers on a
+ * copy of the weights (team-measurer.ts) while this thread trains.
  * The weights after any step are the same bits for every team size.
  */
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
@@ -16,37 +16,15 @@ import type { Hyperparameters } from '../optim/make-optimizer.js';
 import { freeCores } from '../kernels/free-cores.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import type { Engine, EngineInit, MeasureRequest, Measurement } from './engine.js';
-import { teamSize } from './fused-engine.js';
+import { teamSize } from './team-size.js';
 import { measurementOf } from './measurement.js';
-import { TeamMeasurer, type CountingNet } from './team-measurer.js';
-import { WasmProgram } from './wasm-program.js';
-
-/** Whether the program executor runs this net (float32, no batch norm, no dropout; every optimizer). */
-export function programRuns(net: MultiLayerNet): boolean {
-  return net.dtype === 'float32' && !net.spec.useBatchnorm && !net.spec.useDropout;
-}
-
-/** The net's parameters as plain arrays, by name. */
-function paramArrays(net: MultiLayerNet): Record<string, Float32Array | Float64Array> {
-  return Object.fromEntries(Object.entries(net.params).map(([name, m]) => [name, m.data]));
-}
+import { TeamMeasurer } from './team-measurer.js';
+import { paramArrays, programRuns, WasmProgram } from './wasm-program.js';
 
 /** The optimizer's hyperparameters, under the names WasmProgram takes. */
 function hyperOf(optimizer: Optimizer): Hyperparameters {
   const { lr, momentum, decayRate, beta1, beta2 } = optimizer.hyper();
   return { lr, momentum, decayRate, beta1, beta2 };
-}
-
-/** The program's counts in the form the team measurer asks for. */
-function countingNet(program: WasmProgram): CountingNet {
-  return {
-    get threads() {
-      return program.threads;
-    },
-    startCounts: (splits) => program.startCounts(splits),
-    takeCounts: (wait) => program.takeCounts(wait),
-    countCorrect: (images, labels, start, count) => program.countCorrect({ images, labels }, start, count),
-  };
 }
 
 /**
@@ -81,7 +59,7 @@ export class ProgramEngine implements Engine {
     dataset: Dataset,
   ) {
     this.firstIteration = net.iteration;
-    this.measurer = new TeamMeasurer(countingNet(program), dataset);
+    this.measurer = new TeamMeasurer(program, dataset);
   }
 
   /**

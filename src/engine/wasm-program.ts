@@ -14,6 +14,7 @@
  * What it is not: a second definition of the network. It runs the plan's layers with the
  * reference's formulas; test/engine/ compares the two weight by weight.
  */
+import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import { planNet, type NetPlan } from '../network/plan.js';
 import { resolveSpec, type NetSpec } from '../network/spec.js';
 import { makeOptimizer, type Hyperparameters } from '../optim/make-optimizer.js';
@@ -48,6 +49,16 @@ export interface WasmProgramOptions extends NetSpec {
   pace?: boolean;
 }
 
+
+/** Whether the program runs this net: float32, without batch norm or dropout (any depth, activation, optimizer, weight decay). */
+export function programRuns(net: MultiLayerNet): boolean {
+  return net.dtype === 'float32' && !net.spec.useBatchnorm && !net.spec.useDropout;
+}
+
+/** The net's parameters' own arrays (no copy), by name, as setParams takes them. */
+export function paramArrays(net: MultiLayerNet): Record<string, Float32Array | Float64Array> {
+  return Object.fromEntries(Object.entries(net.params).map(([name, m]) => [name, m.data]));
+}
 
 export class WasmProgram {
   readonly plan: NetPlan;

@@ -2,18 +2,17 @@
  * Picks the kernel backend once, for the whole process (each worker thread picks its own).
  * Layers ask `kernels()` for the active one; nothing else decides.
  *
- *   'wasm'  WebAssembly SIMD (wasm.ts over simd.as.ts), with the fused TwoLayerNet of
- *           wasm-fused.ts for training; the default whenever build/simd.wasm loads.
+ *   'wasm'  WebAssembly SIMD (wasm.ts over simd.as.ts); where it is active, training and
+ *           counting run on the wasm program (src/engine/wasm-program.ts) for every network it
+ *           runs. The default whenever build/simd.wasm loads.
  *   'js'    the plain TypeScript reference (js.ts), and the fallback.
  *
  * The two give the same formulas but not the same float32 bits: a run is reproducible on
  * one backend, and differs in the last digits between backends.
  */
-import type { FusedNetShape, FusedTwoLayerNet } from './fused.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
 import { makeWasmKernels } from './wasm.js';
-import { acquireWasmTwoLayerNet } from './wasm-fused.js';
 import { wasmArena } from './wasm-module.js';
 
 export type BackendName = 'js' | 'wasm';
@@ -44,16 +43,6 @@ export function setBackend(name: BackendName): Kernels {
 export function wasmUnavailableReason(): string | null {
   const arena = wasmArena();
   return arena instanceof Error ? arena.message : null;
-}
-
-/**
- * The fused TwoLayerNet of the active backend, or null when it has none (js) or the precision
- * is not float32: then the trainer uses the layers. Call its release() when done with it.
- */
-export function fusedTwoLayerNet(shape: FusedNetShape, dtype: 'float32' | 'float64' = 'float32'): FusedTwoLayerNet | null {
-  if (active.name !== 'wasm' || dtype !== 'float32') return null;
-  const arena = wasmArena();
-  return arena instanceof Error ? null : acquireWasmTwoLayerNet(arena, shape);
 }
 
 // The default: wasm when build/simd.wasm loads, else js.

@@ -1,6 +1,6 @@
 /**
  * How many cores other processes leave free, measured from the moment this module was loaded
- * (the start of a CLI run) to the call: the team of threads (engine/fused-engine.ts) takes no
+ * (the start of a CLI run) to the call: the wasm program's team of threads (engine/team-size.ts) takes no
  * more threads than that. Threads that share a step wait for each other three times a step; a
  * core that another process holds (an editor building, a browser, a shared CI runner) turns
  * those waits into a crawl, so then one thread is faster than two. The pacer (team-pacer.ts)

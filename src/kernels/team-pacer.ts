@@ -1,6 +1,6 @@
 /**
  * Whether thread 0 shares the next training step with its helpers or takes it alone, from how
- * long recent steps of each kind took (wasm-team.ts asks before every step, wasm-fused.ts).
+ * long recent steps of each kind took (engine/program-team.ts asks before every step).
  *
  * Why: the threads of a shared step wait for each other three times a step. On a quiet machine
  * a shared step takes ~0.08 ms against ~0.14 ms alone; while another process holds a core, a

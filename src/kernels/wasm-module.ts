@@ -2,15 +2,14 @@
  * Loads build/simd.wasm (compiled from simd.as.ts by `npm run build`) once per thread, and
  * hands out its linear memory through a bump allocator. It computes nothing itself.
  *
- * The memory is shared (a SharedArrayBuffer): helper threads instantiate the same module on it
- * (wasm-team.ts) to split a training step with this thread.
+ * The memory is shared (a SharedArrayBuffer), as the module is built with threads; the wasm
+ * program (src/engine/program-memory.ts) has a module and memory of its own.
  *
  * NOTE: a typed-array view on wasm memory does not follow the memory when it grows (its buffer
  * keeps the old size; `memory.buffer` is a new one). `WasmArena` therefore never keeps views:
  * callers ask for fresh ones (`f32(ptr, len)` ...) after any allocation, and fixed buffers are
  * allocated once, up front. The module starts with 32 MB (`--initialMemory 512` in
- * package.json; pages never touched cost no RSS: room for the sparse copies of MNIST's images,
- * wasm-fused.ts, and the nets), so that training never grows it.
+ * package.json; pages never touched cost no RSS), room for a layer's batches.
  */
 import { readFileSync } from 'node:fs';
 
@@ -47,11 +46,6 @@ export interface SimdExports {
   softmaxGradLabels(dx: number, y: number, labels: number, scale: number, N: number, C: number): void;
   countCorrect(scores: number, labels: number, N: number, C: number): number;
   sgdStep(p: number, g: number, lr: number, len: number): void;
-  fillScaleTable(table: number): void;
-  encodeSparse(dst: number, starts: number, x: number, N: number, D: number): number;
-  teamStep(net: number, team: number, thread: number): number;
-  teamCount(net: number, team: number, thread: number): number;
-  teamServe(net: number, team: number, thread: number, seen: number): void;
 }
 
 /** Where `npm run build` writes the module: <package>/build/simd.wasm, from src/ and dist/ alike. */

@@ -10,7 +10,7 @@
  *
  * The layers' arrays live in JS memory, so each call copies its inputs into wasm memory and
  * its output back. That makes this path correct and modestly fast; the training speed comes
- * from the fused net of wasm-fused.ts, which keeps its weights in wasm memory.
+ * from the wasm program (src/engine/wasm-program.ts), which keeps its weights in wasm memory.
  */
 import type { FloatArray } from './matrix.js';
 import type { Kernels, Labels } from './kernels.js';

@@ -10,7 +10,7 @@
  * one pass over the terms; a float's sum is the same whatever the block, so the cut never
  * changes a bit. Blocks of 7: 13 vectors (the book's 50 units) are 7 + 6, two passes; a block
  * of 13 spills registers (x86-64 has 16, V8 keeps one), blocks of 1 wait on their own adds
- * (measured on the earlier fused net, kernels/simd.as.ts).
+ * (measured on the earlier fused TwoLayerNet, which this replaced).
  */
 import { applyMode } from './activation.as';
 

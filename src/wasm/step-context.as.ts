@@ -110,7 +110,7 @@ export function stepMaxLoss(): f64 {
  * weights max(0, 2 avg - cols_s), cols_s being the first layer's columns that thread s owns (its
  * slots s, s + active, ...): a thread with more columns is still in the step's last ops, over
  * them, when the next step's LIST starts, so it gets fewer images (the book's 6 + 7 vectors get
- * 53 + 47 images: 3% off a two-thread step, measured on the fused net, kernels/simd.as.ts).
+ * 53 + 47 images: 3% off a two-thread step, measured on the earlier fused TwoLayerNet).
  */
 export function imageShare(t: i32): i32 {
   if (t >= active) return N;

@@ -1,5 +1,5 @@
 /**
- * TeamMeasurer (src/engine/team-measurer.ts): the fused net's accuracies, in line or counted by
+ * TeamMeasurer (src/engine/team-measurer.ts): the wasm program's accuracies, in line or counted by
  * the helpers alongside; the same numbers either way, and counts in line for good once a count
  * alongside was still running when the trainer had to wait for it.
  *
@@ -8,29 +8,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { fusedTwoLayerNet, setBackend } from '../../src/kernels/backend.js';
-import type { FusedTwoLayerNet } from '../../src/kernels/fused.js';
+import { setBackend } from '../../src/kernels/backend.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { twoLayerArrays } from '../../src/engine/count-correct.js';
+import { paramArrays, WasmProgram } from '../../src/engine/wasm-program.js';
 import { TeamMeasurer } from '../../src/engine/team-measurer.js';
 import { blobDataset } from '../train/synthetic.js';
 
 let dataset: Dataset;
-let net: FusedTwoLayerNet | null = null;
+let net: WasmProgram | null = null;
 beforeAll(() => {
   setBackend('wasm');
   dataset = blobDataset(20000, 2000); // 22,000 images: milliseconds to count on one helper
 });
 afterEach(async () => {
-  await net?.useThreads(1);
-  net?.release();
+  await net?.release();
   net = null;
 });
 
 async function measurer(threads: number): Promise<TeamMeasurer> {
-  net = fusedTwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, maxBatch: 10 });
-  if (net === null) throw new Error('the wasm backend has no fused net');
-  net.setParams(twoLayerArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 4, weightInitStd: 0.1 })));
+  net = new WasmProgram({ inputSize: 784, hiddenSizeList: [50], outputSize: 10, maxBatch: 10 });
+  net.setParams(paramArrays(new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, seed: 4, weightInitStd: 0.1 })));
   await net.useThreads(threads);
   return new TeamMeasurer(net, dataset);
 }

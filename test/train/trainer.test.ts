@@ -11,7 +11,7 @@ import { PARAM_NAMES } from '../../src/network/two-layer-net.js';
 import type { EpochEvent, ProgressEvent, TrainEvent } from '../../src/train/events.js';
 import { availableParallelism } from 'node:os';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainResult, type TrainState } from '../../src/train/trainer.js';
-import { teamSize } from '../../src/engine/fused-engine.js';
+import { teamSize } from '../../src/engine/team-size.js';
 import { blobDataset } from './synthetic.js';
 
 const bytes = (m: Matrix): Uint8Array => new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength).slice();

@@ -1,6 +1,7 @@
 /**
- * Where the hidden units of a fused wasm net sit in its padded rows (W1's rows, b1, h, dh and
- * W2's row numbers), for a team of `threads` threads that each own a run of them (simd.as.ts).
+ * Where a layer's units sit in the wasm program's padded rows (the layer's W rows, b, its
+ * activations and their gradients, and the next W's row numbers), for a team of `threads`
+ * threads that each own a run of them (layout.ts).
  *
  * One thread: the H units in order, padded to a multiple of 4 (whole SIMD vectors).
  * More: the ceil(H / 4) vectors are cut into `threads` runs as equal as can be, and each run
