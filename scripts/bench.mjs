@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --runs N] [-- --peer numpy | --busy | --compare DIR] [-- bp-train options]`: runs the book's protocol
+// `npm run bench [-- --runs N] [-- --peer numpy | --peer torch | --busy | --compare DIR] [-- bp-train options]`: runs the book's protocol
 // (default options: full MNIST, hidden 50, lr 0.1, batch 100, 10,000 iterations, 17
 // measurements) as separate processes with --json, one after the other, and prints each run and
 // the median.
@@ -30,6 +30,9 @@
 // always runs the book's network: hidden 50, lr 0.1, batch 100, full MNIST).
 // BENCH_TIME=none skips /usr/bin/time (BENCH_TIME=PATH uses another GNU time).
 //
+// --peer torch [--config NAME]: the chapter-6 configurations of issue 12 against PyTorch
+// (scripts/peers/torch_mlp.py; scripts/bench/torch-peer.mjs says how), N alternating pairs each.
+//
 // --busy: another process holds a core while each run is measured: a spinning `node -e
 // 'for(;;);'` in a session of its own (as an editor, a browser or a CI job would be), started
 // 0.2 s before the run and killed after it. The runs are the default and `--threads 1` (added
@@ -40,10 +43,12 @@
 // earlier commit with its own `npm ci`) and this one, with the same options; prints the ratio
 // this / DIR. With --busy too, each run of both has the spinner.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findGnuTime, findSummary, measure, median, printPeerTable } from './bench/measure.mjs';
+import { benchTorch } from './bench/torch-peer.mjs';
 
 const args = process.argv.slice(2);
 let runs = 3;
@@ -61,8 +66,8 @@ const peerAt = args.findIndex((a) => a === '--peer' || a.startsWith('--peer='));
 if (peerAt >= 0) {
   const inline = args[peerAt].startsWith('--peer=');
   peer = inline ? args[peerAt].slice('--peer='.length) : args[peerAt + 1];
-  if (peer !== 'numpy') {
-    console.error(`bench: --peer knows only 'numpy', got '${peer ?? ''}'`);
+  if (peer !== 'numpy' && peer !== 'torch') {
+    console.error(`bench: --peer knows 'numpy' and 'torch', got '${peer ?? ''}'`);
     process.exit(2);
   }
   args.splice(peerAt, inline ? 1 : 2);
@@ -94,19 +99,14 @@ const cpu = (() => {
   }
 })();
 console.log(`machine: ${cpu}, ${os.availableParallelism()} cores, node ${process.version}, ${os.platform()} ${os.arch()}`);
-console.log(`command: node bin/bp-train.js --json ${args.join(' ')}`.trimEnd());
+if (peer !== 'torch') console.log(`command: node bin/bp-train.js --json ${args.join(' ')}`.trimEnd());
 
-// GNU time's output: elapsed s, peak RSS KiB, user s, system s (of the measured process).
-const TIME_FORMAT = '%e %M %U %S';
 const columns = ['run', 'wall s', 'exit s', 'train s', 'eval s', 'load s', 'RSS MB', 'train acc', 'test acc', 'backend', 'threads'];
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 if (peer === 'numpy') {
   comparePeer();
+} else if (peer === 'torch') {
+  benchTorch({ runs, args, bin });
 } else if (busy || compareDir !== undefined) {
   comparePairs();
 } else {
@@ -154,14 +154,6 @@ function benchAlone() {
     ],
     false,
   );
-}
-
-function findSummary(stdout) {
-  return (stdout ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line))
-    .find((event) => event.event === 'summary');
 }
 
 function row(label, s, exitS) {
@@ -240,78 +232,6 @@ function comparePeer() {
   console.log(
     `medians: bp-train ${oursMed.extS.toFixed(2)} s, ${oursMed.rssMb} MB; numpy ${theirsMed.extS.toFixed(2)} s, ${theirsMed.rssMb} MB`,
   );
-}
-
-// `/usr/bin/time` (or $BENCH_TIME) if it is GNU time, which knows -f and -o; else undefined.
-function findGnuTime() {
-  const candidate = process.env.BENCH_TIME ?? '/usr/bin/time';
-  if (candidate === 'none' || candidate === '' || !existsSync(candidate)) return undefined;
-  const out = path.join(os.tmpdir(), `bp-train-bench-${process.pid}-probe.txt`);
-  try {
-    const probe = spawnSync(candidate, ['-f', TIME_FORMAT, '-o', out, process.execPath, '-e', '0'], { encoding: 'utf8' });
-    return probe.status === 0 && parseTime(readFileSync(out, 'utf8')) !== undefined ? candidate : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(out, { force: true });
-  }
-}
-
-// GNU time's output file: maybe "Command exited with non-zero status N", then TIME_FORMAT.
-function parseTime(text) {
-  const lines = text.trim().split('\n');
-  const m = /^(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(lines[lines.length - 1].trim());
-  return m ? { elapsedS: Number(m[1]), maxRssKb: Number(m[2]), cpuS: Number(m[3]) + Number(m[4]) } : undefined;
-}
-
-// CPU seconds the whole machine has spent busy (all but idle and iowait; steal counts as busy),
-// from /proc/stat in USER_HZ (100 per second on Linux); undefined where there is no /proc/stat.
-function machineBusyS() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    return (user + nice + system + irq + softirq + steal) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-function measure(label, command, argv, env, timeBin, spinner) {
-  const out = path.join(os.tmpdir(), `bp-train-bench-${process.pid}-time.txt`);
-  const [file, fileArgs] = timeBin ? [timeBin, ['-f', TIME_FORMAT, '-o', out, command, ...argv]] : [command, argv];
-  const spinBefore = spinner?.cpuS();
-  const busyBefore = machineBusyS();
-  const started = process.hrtime.bigint();
-  const child = spawnSync(file, fileArgs, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
-  const exitS = Number(process.hrtime.bigint() - started) / 1e9;
-  const busyAfter = machineBusyS();
-  const spinS = spinner === undefined ? 0 : (spinner.cpuS() ?? NaN) - (spinBefore ?? NaN);
-  let timed;
-  if (timeBin) {
-    try {
-      timed = parseTime(readFileSync(out, 'utf8'));
-    } catch {
-      timed = undefined;
-    }
-    rmSync(out, { force: true });
-  }
-  const summary = child.status === 0 ? findSummary(child.stdout) : undefined;
-  if (summary === undefined) {
-    console.error(`bench: ${label} failed (exit code ${child.status}${child.error ? `, ${child.error.message}` : ''})\n${child.stderr ?? ''}`);
-    process.exit(1);
-  }
-  return {
-    summary,
-    exitS,
-    extS: timed?.elapsedS ?? exitS,
-    extMb: timed ? Math.round(timed.maxRssKb / 1024) : undefined,
-    cpuS: timed?.cpuS,
-    spinS: spinner === undefined ? undefined : spinS,
-    otherS:
-      timed && busyBefore !== undefined && busyAfter !== undefined
-        ? Math.max(0, busyAfter - busyBefore - timed.cpuS - spinS)
-        : undefined,
-  };
 }
 
 // ---- --busy, --compare DIR ---------------------------------------------------------------
@@ -426,47 +346,3 @@ function comparePairs() {
   );
 }
 
-// One table: each run, then the medians (returned, for the ratio).
-function printPeerTable(results, tail) {
-  const cols = ['run', 'wall s', 'ext s', 'train s', 'eval s', 'load s', 'RSS MB', 'ext MB', 'other s', 'train acc', 'test acc', 'backend', 'threads'];
-  const sec = (ms) => (ms / 1000).toFixed(2);
-  const line = (label, r, s) => [
-    label,
-    sec(s.wallMs),
-    r.extS.toFixed(2),
-    sec(s.trainMs),
-    sec(s.evalMs),
-    sec(s.loadMs),
-    String(s.peakRssMb),
-    r.extMb === undefined ? '-' : String(r.extMb),
-    r.otherS === undefined ? '-' : r.otherS.toFixed(1),
-    s.trainAcc.toFixed(4),
-    s.testAcc.toFixed(4),
-    ...tail(s),
-  ];
-  const pick = (f) => median(results.map(f));
-  const med = {
-    extS: pick((r) => r.extS),
-    extMb: results[0].extMb === undefined ? undefined : pick((r) => r.extMb),
-    otherS: results[0].otherS === undefined ? undefined : pick((r) => r.otherS),
-    wallMs: pick((r) => r.summary.wallMs),
-    trainMs: pick((r) => r.summary.trainMs),
-    evalMs: pick((r) => r.summary.evalMs),
-    loadMs: pick((r) => r.summary.loadMs),
-    peakRssMb: pick((r) => r.summary.peakRssMb),
-    trainAcc: pick((r) => r.summary.trainAcc),
-    testAcc: pick((r) => r.summary.testAcc),
-  };
-  med.rssMb = med.extMb ?? med.peakRssMb;
-  const lines = [
-    ...results.map((r, i) => line(String(i + 1), r, r.summary)),
-    line('median', med, { ...results[results.length - 1].summary, ...med }),
-  ];
-  const widths = cols.map((c, i) => Math.max(c.length, 7, ...lines.map((l) => l[i].length)));
-  const format = (cells) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
-  console.log(format(cols));
-  lines.slice(0, -1).forEach((l) => console.log(format(l)));
-  console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
-  console.log(format(lines[lines.length - 1]));
-  return med;
-}
