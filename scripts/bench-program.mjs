@@ -4,6 +4,7 @@
 // MNIST:
 //   default    784-50-10 ReLU SGD lr 0.1, batch 100 (the book's run), 1 and 2 threads
 //   deep-adam  784-100-100-10 ReLU Adam lr 0.001, batch 100 (issue 12's target), 1 and 2 threads
+//   breakdown  where a deep-adam step's time goes (nets that differ in one part, one thread)
 // and the target's whole budget: 10,000 Adam steps and 17 counts of the 70,000 images, in line
 // and (2 threads) alongside the steps.
 // Each figure is the median (and the least) over rounds of blocks of steps. GFLOP/s count multiply-adds as 2 flops, over the
@@ -162,7 +163,42 @@ function budget(program, alongside) {
   console.log(`  10,000 steps + 17 counts, ${what}${shares(program)}: ${(total / 1000).toFixed(2)} s (counts in line ${(inLine / 1000).toFixed(2)} s); last count ${last.correct} of 70,000`);
 }
 
+/**
+ * Where a deep-adam step's time goes, on one thread: the step of nets that differ in one part,
+ * alternating, each part's cost the difference of two medians:
+ *   784-100-10 SGD (the first layer, its sparse forward and dW1 from the pixel lists, and the
+ *   softmax layer) | + a 100 x 100 layer (784-100-100-10 SGD) | Adam's update instead of SGD's
+ *   (784-100-100-10 Adam: dense dW1 stored, then the update of every parameter).
+ */
+async function breakdown() {
+  const nets = [
+    ['784-100-10 sgd', [100], 'sgd', 0.1],
+    ['784-100-100-10 sgd', [100, 100], 'sgd', 0.1],
+    ['784-100-100-10 adam', [100, 100], 'adam', 0.001],
+  ];
+  const programs = nets.map(([, hidden, optimizer, lr]) => {
+    const program = new WasmProgram({ inputSize: D, hiddenSizeList: hidden, outputSize: 10, optimizer, hyper: { lr }, maxBatch: 100 });
+    program.setParams(initialParams(hidden));
+    return program;
+  });
+  const times = nets.map(() => []);
+  for (let round = 0; round < ROUNDS + 1; round++) {
+    programs.forEach((program, k) => {
+      const ms = timeSteps((rows) => program.step(train, rows));
+      if (round > 0) times[k].push(ms);
+    });
+  }
+  const m = times.map(median);
+  console.log('where a 784-100-100-10 Adam step goes (1 thread, medians):');
+  console.log(`  first layer and softmax layer (784-100-10 SGD step)   ${m[0].toFixed(4)} ms`);
+  console.log(`  + the 100 x 100 layer, forward and backward             ${(m[1] - m[0]).toFixed(4)} ms`);
+  console.log(`  + Adam instead of SGD (dW1 stored, every weight's m, v)  ${(m[2] - m[1]).toFixed(4)} ms`);
+  console.log(`  = 784-100-100-10 Adam step                               ${m[2].toFixed(4)} ms`);
+  for (const program of programs) await program.release();
+}
+
 for (const threads of [1, 2]) {
   if (ONLY === null || ONLY === 'default') await defaultSpec(threads);
   if (ONLY === null || ONLY === 'deep-adam') await deepAdam(threads);
 }
+if (ONLY === null || ONLY === 'breakdown') await breakdown();

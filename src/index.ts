@@ -6,7 +6,11 @@ export { writeFileAtomic, WriteError } from './io/write-file.js';
 export { DataError } from './data/data-error.js';
 export { Random, type RandomState } from './data/random.js';
 export type { Dataset, Split } from './data/dataset.js';
-export { loadDataset } from './data/sources.js';
+export { loadDataset, classNamesOf } from './data/sources.js';
+export { BUILT_IN_CATALOG, DIGIT_CLASS_NAMES, loadCatalog, findEntry, type CatalogEntry, type CatalogFile } from './data/catalog.js';
+export { cacheRoot, datasetDir } from './data/cache-dir.js';
+export { ensureDataset, fetchDataset, verifyDataset, type FetchOptions, type FetchReport, type VerifiedFile } from './data/fetch-dataset.js';
+export type { DownloadProgress } from './data/download.js';
 export { BatchBuilder } from './data/batches.js';
 
 export { Matrix, type DType, type FloatArray } from './kernels/matrix.js';
@@ -64,6 +68,13 @@ export { readMetricsFile, parseMetricsFile, buildMetricsFile, metricsText, METRI
 export { runConfig, configChanges, type RunConfig, type RunEnvironment, type ConfigChange } from './train/run-config.js';
 export { compareWithBaseline, type BaselineComparison, type RelativeGate, type RelativeBars } from './train/baseline.js';
 export { diffMetrics, type MetricsDiff, type DiffRow } from './train/metrics-diff.js';
+
+export { holdOut, withValidation, validationCount } from './data/validation-split.js';
+export { smoothCurve, kaiserWindow } from './experiments/smooth-curve.js';
+export { cutDataset, type DataProtocol, type RunSpec, type RunOutcome } from './experiments/experiment.js';
+export { presetPlan, PRESET_NAMES, type PresetName, type ExperimentPlan } from './experiments/presets.js';
+export { drawTrials, rankTrials, trialRuns, BOOK_SPACE, type SearchSpace, type Trial } from './experiments/random-search.js';
+export { runAll, type PoolOptions } from './experiments/run-pool.js';
 
 export { encodeSafetensors, decodeSafetensors, type Tensor, type SafeTensors } from './model/safetensors.js';
 export { saveModel, loadModel, encodeModel, decodeModel, type Model, type ModelMeta, type ModelNetwork, type ModelOptimizer, type EpochRecord } from './model/model-file.js';

@@ -24,9 +24,9 @@ export const EXIT = {
 
 const EXIT_MEANINGS: Record<number, string> = {
   [EXIT.ok]: 'success',
-  [EXIT.gateFailed]: 'an accuracy or loss gate failed (--min-test-acc, --min-train-acc, --max-loss)',
+  [EXIT.gateFailed]: 'an accuracy or loss gate failed (--min-test-acc, --min-train-acc, --min-val-acc, --max-loss)',
   [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options',
-  [EXIT.data]: 'data error: missing, unreadable or malformed dataset or model file',
+  [EXIT.data]: 'data error: missing, unreadable or malformed dataset or model file, or a dataset that could not be downloaded',
   [EXIT.diverged]: 'training diverged: the loss became NaN, infinite, or above 103.3 (149 ln 2)',
   [EXIT.write]: 'a file could not be written (disk full, quota, read-only, permission): the old file is kept',
   [EXIT.internal]: 'internal error (a bug: run with --debug for the stack)',
@@ -39,9 +39,9 @@ const EXIT_MEANINGS: Record<number, string> = {
 const COMMAND_EXIT_CODES: Record<string, Partial<Record<number, string>>> = {
   train: {
     ...EXIT_MEANINGS,
-    [EXIT.gateFailed]: 'a gate failed: --min-test-acc, --min-train-acc, --max-loss, or against --baseline --max-drop, --max-train-drop, --max-loss-rise',
-    [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options, a --baseline run with other settings',
-    [EXIT.data]: 'data error: missing, unreadable or malformed dataset, model or --baseline metrics file',
+    [EXIT.gateFailed]: 'a gate failed: --min-test-acc, --min-train-acc, --min-val-acc, --max-loss, or against --baseline --max-drop, --max-train-drop, --max-loss-rise',
+    [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options, a --baseline run with other settings, a --serve port in use',
+    [EXIT.data]: 'data error: missing, unreadable or malformed dataset, model or --baseline metrics file, or a dataset that could not be downloaded',
   },
   // Only train (--save, --metrics, --plot) and eval (--plot) write files.
   gradcheck: { ...EXIT_MEANINGS, [EXIT.gateFailed]: 'a mean difference is above --tolerance', [EXIT.diverged]: undefined, [EXIT.write]: undefined },
@@ -60,11 +60,50 @@ const COMMAND_EXIT_CODES: Record<string, Partial<Record<number, string>>> = {
     [EXIT.write]: undefined,
     [EXIT.data]: 'a metrics file is missing, unreadable or not a bp-train metrics file',
   },
+  serve: {
+    ...EXIT_MEANINGS,
+    [EXIT.ok]: 'stopped by Ctrl-C, SIGTERM or SIGHUP (how the server ends)',
+    [EXIT.usage]: 'invalid usage: unknown option, bad value, a port in use or not allowed, an address not of this machine',
+    [EXIT.gateFailed]: undefined,
+    [EXIT.diverged]: undefined,
+    [EXIT.write]: undefined,
+    [EXIT.hangup]: undefined,
+    [EXIT.interrupted]: undefined,
+    [EXIT.terminated]: undefined,
+  },
+  'export-page': {
+    ...EXIT_MEANINGS,
+    [EXIT.gateFailed]: undefined,
+    [EXIT.diverged]: undefined,
+    [EXIT.write]: 'a file of the page (or the --out folder) could not be written: disk full, read-only, permission',
+  },
+  data: {
+    ...EXIT_MEANINGS,
+    [EXIT.gateFailed]: undefined,
+    [EXIT.diverged]: undefined,
+    [EXIT.write]: undefined,
+    [EXIT.data]: 'data error: every mirror of a file failed, a checksum did not match, the cache cannot be written (disk full), or verify found a bad or missing file',
+  },
+};
+
+// compare and search: many runs; a run that diverges is a result (its status), not an exit code.
+COMMAND_EXIT_CODES.compare = {
+  ...EXIT_MEANINGS,
+  [EXIT.gateFailed]: undefined,
+  [EXIT.diverged]: undefined,
+  [EXIT.write]: 'the --plot file could not be written (disk full, read-only, permission)',
+  [EXIT.internal]: 'internal error (a bug, or a run that failed: run with --debug for the stack)',
+  [EXIT.interrupted]: 'interrupted by SIGINT (Ctrl-C): the runs that finished are still reported',
+};
+COMMAND_EXIT_CODES.search = {
+  ...COMMAND_EXIT_CODES.compare,
+  [EXIT.gateFailed]: "--min-val-acc: the best trial's validation accuracy is below the bar",
+  [EXIT.interrupted]: 'interrupted by SIGINT (Ctrl-C): the trials that finished are still ranked and reported',
 };
 
 /** The "Exit codes:" block of a command's --help ('bp-train' itself trains). */
 export function exitCodesHelp(command: string): string {
-  const codes = COMMAND_EXIT_CODES[command === 'bp-train' ? 'train' : command] ?? EXIT_MEANINGS;
+  const codes = COMMAND_EXIT_CODES[command === 'bp-train' ? 'train' : command.split(' ')[0]] ?? EXIT_MEANINGS;
   const lines = Object.entries(codes)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);

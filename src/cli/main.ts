@@ -3,10 +3,15 @@
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
 import { EXIT, reportError } from './errors.js';
+import { makeCompareCommand } from './commands/compare.js';
+import { makeDataCommand } from './commands/data.js';
 import { makeDiffCommand } from './commands/diff.js';
 import { makeGradcheckCommand } from './commands/gradcheck.js';
 import { makeEvalCommand } from './commands/eval.js';
+import { makeExportPageCommand } from './commands/export-page.js';
 import { makePredictCommand } from './commands/predict.js';
+import { makeSearchCommand } from './commands/search.js';
+import { makeServeCommand } from './commands/serve.js';
 import { makeTrainCommand } from './commands/train.js';
 import { version } from './version.js';
 
@@ -38,7 +43,12 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(makeGradcheckCommand(run))
     .addCommand(makeEvalCommand(run))
     .addCommand(makePredictCommand(run))
-    .addCommand(makeDiffCommand(run));
+    .addCommand(makeDiffCommand(run))
+    .addCommand(makeCompareCommand(run))
+    .addCommand(makeSearchCommand(run))
+    .addCommand(makeDataCommand(run))
+    .addCommand(makeServeCommand(run))
+    .addCommand(makeExportPageCommand(run));
   try {
     await program.parseAsync(argv);
     process.exitCode = await pending;

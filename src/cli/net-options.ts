@@ -1,6 +1,7 @@
 /**
  * The network and optimizer options (--hidden, --activation, --init, --weight-init-std,
- * --optimizer, --lr, --momentum, --decay-rate, --beta1, --beta2) turned into a TrainConfig's
+ * --batch-norm, --dropout, --weight-decay, --optimizer, --lr, --momentum, --decay-rate,
+ * --beta1, --beta2) turned into a TrainConfig's
  * fields, with the combinations that make no sense refused as usage errors (exit 2):
  * --weight-init-std with --init xavier or he, and a hyperparameter the optimizer does not take.
  */
@@ -17,7 +18,25 @@ export interface NetCliOptions {
   activation: Activation;
   init: InitName;
   weightInitStd?: number;
+  batchNorm?: boolean;
+  /** The dropout ratio: dropout is on when given. */
+  dropout?: number;
+  weightDecay?: number;
 }
+
+/** The network a NetCliOptions describes, as TrainConfig and MultiLayerNet take it. */
+export interface NetFromOptions {
+  hidden: number[];
+  activation: Activation;
+  weightInitStd: WeightInit;
+  useBatchnorm: boolean;
+  useDropout: boolean;
+  dropoutRatio: number;
+  weightDecayLambda: number;
+}
+
+/** MultiLayerNet's dropoutRatio when there is no dropout (the book's default). */
+const UNUSED_DROPOUT_RATIO = 0.5;
 
 export interface OptimizerCliOptions {
   optimizer: OptimizerName;
@@ -37,13 +56,21 @@ export function hiddenList(hidden: number | readonly number[]): number[] {
 }
 
 /** What the network options make of the net; @throws UsageError for --weight-init-std with xavier or he. */
-export function netFromOptions(opts: NetCliOptions): { hidden: number[]; activation: Activation; weightInitStd: WeightInit } {
+export function netFromOptions(opts: NetCliOptions): NetFromOptions {
   if (opts.init !== 'std' && opts.weightInitStd !== undefined) {
     const scale = opts.init === 'he' ? 'sqrt(2 / n)' : 'sqrt(1 / n)';
     throw new UsageError(`--weight-init-std ${opts.weightInitStd} goes with --init std only: --init ${opts.init} sets each layer's scale itself (${scale}); leave one of them out`);
   }
   const weightInitStd: WeightInit = opts.init === 'std' ? (opts.weightInitStd ?? DEFAULT_WEIGHT_INIT_STD) : opts.init;
-  return { hidden: hiddenList(opts.hidden), activation: opts.activation, weightInitStd };
+  return {
+    hidden: hiddenList(opts.hidden),
+    activation: opts.activation,
+    weightInitStd,
+    useBatchnorm: opts.batchNorm === true,
+    useDropout: opts.dropout !== undefined,
+    dropoutRatio: opts.dropout ?? UNUSED_DROPOUT_RATIO,
+    weightDecayLambda: opts.weightDecay ?? 0,
+  };
 }
 
 const HYPER_FLAGS: Readonly<Record<Exclude<keyof Hyperparameters, 'lr'>, string>> = {

@@ -13,9 +13,8 @@ import { TtyReporter } from '../report/tty.js';
 import { exitCodesHelp, HELP_HINT, UsageError } from './errors.js';
 import { setBackend, wasmUnavailableReason, type BackendName } from '../kernels/backend.js';
 
-/** Call after naming the command: the hint and the exit codes depend on it. */
-export function configureCommand(command: Command): Command {
-  const name = command.name();
+/** Call after naming the command: the hint and the exit codes depend on it (`name`: 'data fetch' for a subcommand). */
+export function configureCommand(command: Command, name = command.name()): Command {
   const helpHint = name === 'bp-train' || name === 'train' ? HELP_HINT : `Run 'bp-train ${name} --help' for the options.`;
   return command
     .exitOverride()

@@ -17,11 +17,15 @@ export interface Split {
   cols: number;
 }
 
-/** A whole dataset. `source` is the spec it was loaded from: 'mnist', 'mnist-lite' or a directory. */
+/** A whole dataset. `source` is the spec it was loaded from: 'mnist', 'mnist-lite', a catalog name or a directory. */
 export interface Dataset {
   source: string;
   train: Split;
   test: Split;
+  /** Examples held out of the training set (validation-split.ts, --validation): measured beside train and test. */
+  validation?: Split;
+  /** The names of classes 0..9 ('T-shirt/top', ...); the digits '0'..'9' when absent. */
+  classNames?: readonly string[];
 }
 
 /**

@@ -6,7 +6,7 @@
  * Any PNG that pngjs reads (grey or colour, any bit depth, up to MAX_PNG_PIXELS pixels). Colour
  * becomes luminance; transparent pixels are laid on white paper. MNIST ink is light on dark:
  * pass `invert` for dark ink on light paper. Contrast is stretched so that the darkest paper
- * is 0, the brightest ink 255.
+ * is 0, the brightest ink 255. The framing itself is frame-digit.ts (pure, shared with the page).
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
@@ -14,10 +14,10 @@ import { DataError } from './data-error.js';
 import { PNG_SIGNATURE, readChunks, readHeader } from './png-chunks.js';
 import { sizeProblem } from './png-header.js';
 import { imageDataProblem } from './png-image-data.js';
+import { frameDigit, inkOfRgba } from './frame-digit.js';
 
 export { MAX_PNG_PIXELS } from './png-header.js';
-export const FIELD = 28;
-export const BOX = 20;
+export { BOX, FIELD, frameDigit, inkOfRgba, resizeArea } from './frame-digit.js';
 
 export interface DigitImage {
   /** 28 x 28 bytes, row-major, ink bright (as in the MNIST IDX files). */
@@ -59,13 +59,7 @@ export function readDigitPng(file: string, invert = false): DigitImage {
     throw corrupt(pngProblem(err));
   }
   const { width, height, data } = png;
-  const ink = new Float32Array(width * height);
-  for (let i = 0; i < ink.length; i++) {
-    const a = data[4 * i + 3] / 255;
-    const luminance = 0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2];
-    const grey = (a * luminance + (1 - a) * 255) / 255;
-    ink[i] = invert ? 1 - grey : grey;
-  }
+  const ink = inkOfRgba(data, width, height, invert);
   const pixels = frameDigit(ink, width, height);
   if (pixels === null) throw new DataError(file, `no digit: the ${width} x ${height} picture is one flat colour`);
   return { pixels, borderInk: borderMean(ink, width, height) };
@@ -115,89 +109,6 @@ export function pngProblem(err: unknown): string {
   }
   if (typeof zlibCode === 'string' && zlibCode.startsWith('Z_')) return zlibCode === 'Z_BUF_ERROR' ? 'the file ends too early' : 'the compressed pixel data is damaged';
   return 'the decoder rejected it';
-}
-
-/** Frames the ink (width x height, values 0..1, ink high) as a 28 x 28 MNIST digit; null when the picture is blank. */
-export function frameDigit(ink: Float32Array, width: number, height: number): Uint8Array | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of ink) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (!(hi - lo >= 1 / 255)) return null;
-  const scaled = ink.map((v) => (v - lo) / (hi - lo));
-
-  // Bounding box of the ink (faint anti-aliasing below 5% left out)
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (scaled[y * width + x] > 0.05) {
-        x0 = Math.min(x0, x);
-        x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y);
-        y1 = Math.max(y1, y);
-      }
-    }
-  }
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
-  const crop = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) crop.set(scaled.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
-
-  const s = BOX / Math.max(w, h);
-  const nw = Math.max(1, Math.round(w * s));
-  const nh = Math.max(1, Math.round(h * s));
-  const box = resizeArea(crop, w, h, nw, nh);
-
-  // Center of mass (pixel centers at i + 0.5) moved to the field's center, 14
-  let mass = 0;
-  let mx = 0;
-  let my = 0;
-  for (let y = 0; y < nh; y++) {
-    for (let x = 0; x < nw; x++) {
-      const v = box[y * nw + x];
-      mass += v;
-      mx += v * (x + 0.5);
-      my += v * (y + 0.5);
-    }
-  }
-  const ox = Math.round(FIELD / 2 - mx / mass);
-  const oy = Math.round(FIELD / 2 - my / mass);
-  const out = new Uint8Array(FIELD * FIELD);
-  for (let y = 0; y < nh; y++) {
-    for (let x = 0; x < nw; x++) {
-      const fx = x + ox;
-      const fy = y + oy;
-      if (fx >= 0 && fx < FIELD && fy >= 0 && fy < FIELD) out[fy * FIELD + fx] = Math.round(255 * Math.min(1, box[y * nw + x]));
-    }
-  }
-  return out;
-}
-
-/** Resamples w x h to nw x nh by area averaging (each target pixel is the mean of the source area it covers). */
-export function resizeArea(src: Float32Array, w: number, h: number, nw: number, nh: number): Float32Array {
-  const rows = resample1d(src, w, h, nw, true); // h x nw
-  return resample1d(rows, nw, h, nh, false); // nh x nw
-}
-
-function resample1d(src: Float32Array, w: number, h: number, n: number, alongX: boolean): Float32Array {
-  const len = alongX ? w : h;
-  const out = new Float32Array(alongX ? h * n : n * w);
-  const step = len / n; // source pixels per target pixel
-  for (let j = 0; j < n; j++) {
-    const from = j * step;
-    const to = from + step;
-    for (let i = Math.floor(from); i < Math.min(len, Math.ceil(to)); i++) {
-      const weight = (Math.min(to, i + 1) - Math.max(from, i)) / step;
-      if (alongX) for (let y = 0; y < h; y++) out[y * n + j] += weight * src[y * w + i];
-      else for (let x = 0; x < w; x++) out[j * w + x] += weight * src[i * w + x];
-    }
-  }
-  return out;
 }
 
 function borderMean(ink: Float32Array, width: number, height: number): number {

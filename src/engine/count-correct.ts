@@ -31,7 +31,7 @@ export class RangeCounter {
     readonly split: Split,
     readonly net: MultiLayerNet,
   ) {
-    this.program = kernels().name === 'wasm' && programRuns(net) ? new WasmProgram({ ...net.spec, maxBatch: 1 }) : null;
+    this.program = kernels().name === 'wasm' && programRuns(net) ? new WasmProgram({ ...net.spec, maxBatch: 1, seed: net.seed }) : null;
   }
 
   /** Gives the program's wasm memory back; the counter must not be used afterwards. */
@@ -45,6 +45,7 @@ export class RangeCounter {
     let correct = 0;
     if (program !== null) {
       program.setParams(paramArrays(this.net));
+      program.setBuffers(Object.fromEntries(Object.entries(this.net.buffers).map(([name, m]) => [name, m.data])));
       for (let done = 0; done < count; done += PROGRAM_CHUNK) {
         correct += program.countCorrect(split, start + done, Math.min(PROGRAM_CHUNK, count - done));
         await yielder?.maybeYield();

@@ -15,6 +15,11 @@ export function addressOf(layout: ProgramLayout, base: number, name: string): nu
     const buffer = name.slice(0, dot);
     const rest = name.slice(dot + 1);
     if (buffer === 'lane') return at(layout, `lane.${rest}`); // from the lane's start, not the region's
+    if (buffer === 'stats' || buffer === 'statsCopy') {
+      const stat = layout.stats.find((s) => s.name === rest);
+      if (stat === undefined) throw new Error(`program: no statistic '${rest}'`);
+      return base + at(layout, buffer) + stat.offset;
+    }
     const param = layout.params.find((p) => p.name === rest);
     if (param === undefined) throw new Error(`program: no parameter '${rest}'`);
     return base + at(layout, buffer) + param.offset;

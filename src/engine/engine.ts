@@ -13,7 +13,8 @@
  *   net's loss() computes it in train mode (the mean cross-entropy, plus the weight-decay term
  *   when lambda > 0). When that loss is above `maxLoss` or NaN it changes nothing: weights,
  *   batch norm's running statistics, optimizer state and dropout iteration stay as they were.
- * - `measure(request)` counts train and test accuracy (whole splits, test mode) for the weights
+ * - `measure(request)` counts train and test accuracy (whole splits, test mode), and validation
+ *   accuracy when the dataset has a validation split, for the weights
  *   as they are at the call, and returns a handle at once. With `request.alongside` true the
  *   engine MAY count on other threads while training goes on (the handle then says
  *   `alongside: true`, and the weights may change as soon as measure returned); else, or when
@@ -36,7 +37,8 @@ import type { Dataset } from '../data/dataset.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Optimizer } from '../optim/optimizer.js';
 
-export type Accuracies = { trainAcc: number; testAcc: number };
+/** valAcc: only when the dataset has a validation split (Dataset.validation), counted with the others. */
+export type Accuracies = { trainAcc: number; testAcc: number; valAcc?: number };
 
 /** Gives the event loop a turn now and then (train/yielder.ts's Yielder is one). */
 export interface Yield {

@@ -1,5 +1,6 @@
 /**
- * Train and test accuracy measured by `threads` threads, for any network (its spec goes to the
+ * Train and test accuracy (and validation accuracy when the dataset has a validation split)
+ * measured by `threads` threads, for any network (its spec goes to the
  * workers once; each measurement sends its parameters and batch norm's running stats). With one
  * thread, this one counts everything. With more, threads - 1 workers (eval-worker.ts) count and
  * this thread is free to train meanwhile (js-engine.ts measures alongside the next epoch): each
@@ -25,6 +26,8 @@ export interface WorkerInit {
   dtype: DType;
   train: Split;
   test: Split;
+  /** The worker's share of the validation split, when there is one. */
+  validation?: Split;
 }
 
 /** A measurement request: the parameters and buffers (copies, by name), and the reply: the worker's two counts. */
@@ -32,7 +35,9 @@ export interface CountRequest {
   params: Record<string, FloatArray>;
   buffers: Record<string, FloatArray>;
 }
-export type CountReply = { train: number; test: number } | { error: string };
+export type CountReply = Counts | { error: string };
+/** Correct predictions per split (validation: when there is a validation split). */
+export type Counts = { train: number; test: number; validation?: number };
 
 /** The compiled worker. Under vitest this module runs from src/*.ts, so it points at dist/. */
 const WORKER_URL = import.meta.url.endsWith('.ts')
@@ -48,6 +53,7 @@ export class EvalPool {
   private readonly workers: Worker[] = [];
   private readonly trainCounter: RangeCounter;
   private readonly testCounter: RangeCounter;
+  private readonly validationCounter: RangeCounter | null;
 
   constructor(
     private readonly dataset: Dataset,
@@ -57,6 +63,7 @@ export class EvalPool {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`EvalPool: threads must be a positive integer, got ${threads}`);
     this.trainCounter = new RangeCounter(dataset.train, net);
     this.testCounter = new RangeCounter(dataset.test, net);
+    this.validationCounter = dataset.validation === undefined ? null : new RangeCounter(dataset.validation, net);
     for (let k = 0; k < threads - 1; k++) {
       const init: WorkerInit = {
         backend: kernels().name === 'wasm' ? 'wasm' : 'js',
@@ -64,6 +71,7 @@ export class EvalPool {
         dtype: net.dtype,
         train: shareOf(dataset.train, threads - 1, k),
         test: shareOf(dataset.test, threads - 1, k),
+        ...(dataset.validation === undefined ? {} : { validation: shareOf(dataset.validation, threads - 1, k) }),
       };
       const worker = new Worker(WORKER_URL, { workerData: init });
       worker.on('error', () => {}); // reported by the pending ask(); an idle worker's error waits for the next one
@@ -84,28 +92,33 @@ export class EvalPool {
   async accuracies(yielder?: Yield): Promise<Accuracies> {
     const request: CountRequest = { params: arraysOf(this.net.params), buffers: arraysOf(this.net.buffers) };
     const replies = this.workers.map((worker) => ask(worker, request));
-    const { train, test } = this.dataset;
+    const { train, test, validation } = this.dataset;
     let trainCorrect = 0;
     let testCorrect = 0;
+    let validationCorrect = 0;
     if (this.workers.length === 0) {
       trainCorrect = await this.trainCounter.count(0, train.count, yielder);
       testCorrect = await this.testCounter.count(0, test.count, yielder);
+      if (validation !== undefined) validationCorrect = await this.validationCounter!.count(0, validation.count, yielder);
     }
     for (const reply of await Promise.all(replies)) {
       trainCorrect += reply.train;
       testCorrect += reply.test;
+      validationCorrect += reply.validation ?? 0;
     }
-    return {
+    const accuracies: Accuracies = {
       trainAcc: train.count === 0 ? 0 : trainCorrect / train.count,
       testAcc: test.count === 0 ? 0 : testCorrect / test.count,
     };
+    if (validation !== undefined) accuracies.valAcc = validation.count === 0 ? 0 : validationCorrect / validation.count;
+    return accuracies;
   }
 
   /** Stops the workers and frees this thread's counters; the pool must not be used afterwards. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map(closeWorker));
     this.workers.length = 0;
-    await Promise.all([this.trainCounter.release(), this.testCounter.release()]);
+    await Promise.all([this.trainCounter.release(), this.testCounter.release(), this.validationCounter?.release()]);
   }
 }
 
@@ -141,7 +154,7 @@ async function closeWorker(worker: Worker): Promise<void> {
 }
 
 /** Sends one request and waits for its reply; rejects when the worker fails or exits instead. */
-function ask(worker: Worker, request: CountRequest): Promise<{ train: number; test: number }> {
+function ask(worker: Worker, request: CountRequest): Promise<Counts> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);

@@ -20,6 +20,8 @@
  *   listed once a step (the LIST op) and read by the first layer forward and backward.
  * - lane: one thread's own scratch: a list of (row address, value) pairs (one image's pixels
  *   when counting, or the nonzero terms of one row combination) and one row per layer.
+ * - stats: batch norm's running mean and variance per layer (the net's buffers), with a copy
+ *   beside them for counts alongside the steps, as the parameters have.
  */
 import { hiddenLayout } from './unit-layout.js';
 import type { NetPlan } from '../network/plan.js';
@@ -95,6 +97,10 @@ const TEAM_FIELD_LIST: readonly [string, FieldType][] = [
   ['LAMBDA', 'f32'], // weight decay: grad W += LAMBDA W
   ['MAXLOSS', 'f64'], // STEP: no update when the batch's mean loss is above it (or NaN)
   ['HALF_LAMBDA', 'f64'], // weight decay: loss += HALF_LAMBDA sum W^2
+  ['BN_MOMENTUM', 'f64'], // batch norm: running = BN_MOMENTUM running + (1 - BN_MOMENTUM) batch
+  ['DROP_THRESHOLD', 'i32'], // dropout: a unit is kept where its hash's top 24 bits m > floor(ratio 2^24) (u = m / 2^24 > ratio)
+  ['DROP_SEED', 'i32'], // dropout: the seed its masks hash (layers/dropout-mask.ts)
+  ['DROP_ITER', 'i32'], // STEP: the iteration its masks hash (the net's iteration before this step)
 ];
 
 /** Thread t's slot (a cache line of its own) starts at SLOTS + t * SLOT_BYTES. */
@@ -137,11 +143,19 @@ export const OP_FIELDS = {
   SPARSE_SGD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS'],
   SPARSE_GRAD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'DW', 'W', 'W_ROWS', 'W_ROW_BYTES'],
   UPDATE: ['KIND', 'PARAMS', 'GRADS', 'SLOT0', 'SLOT1', 'REGIONS'],
+  // Batch norm and dropout (norm-ops.as.ts), each on this thread's columns of its layer.
+  BN_FORWARD: ['X', 'ROW_BYTES', 'XN', 'MEAN', 'VAR', 'STD', 'GAMMA', 'BETA', 'ACT', 'RUNS', 'VALID_END'],
+  BN_STATS: ['MEAN', 'VAR', 'RUNNING_MEAN', 'RUNNING_VAR', 'RUNS'],
+  BN_BACKWARD: ['DA', 'ROW_BYTES', 'XN', 'STD', 'GAMMA', 'DGAMMA', 'DBETA', 'RUNS'],
+  DROPOUT: ['X', 'ROW_BYTES', 'MASK', 'MASK_ROW_BYTES', 'UNITS', 'LAYER', 'RUNS'],
+  DROPOUT_BACKWARD: ['DA', 'ROW_BYTES', 'MASK', 'MASK_ROW_BYTES', 'RUNS'],
   // The count program, run once per image on a thread's own lane (LANE offsets are from it).
   C_BEGIN: ['W', 'ROW_BYTES', 'LANES', 'LANE_BYTES', 'ROWS', 'VALS'],
   C_SPARSE: ['OUT', 'B', 'ACT', 'RUNS', 'VALID_END'],
   C_DENSE: ['OUT', 'B', 'W', 'W_ROW_BYTES', 'IN', 'IN_COUNT', 'ACT', 'RUNS', 'VALID_END', 'SKIP'],
   C_ARGMAX: ['IN', 'C'],
+  // Test mode after an Affine: batch norm with the running stats (BN 1), the activation, dropout's scale (f32 bits).
+  C_NORM: ['OUT', 'BN', 'GAMMA', 'BETA', 'MEAN', 'VAR', 'ACT', 'SCALE', 'RUNS', 'VALID_END'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type OpName = keyof typeof OP_FIELDS;
@@ -181,6 +195,15 @@ export interface ParamLayout {
   readonly offset: number;
 }
 
+/** One of batch norm's running statistics in the stats buffer (and at the same offset in its copy). */
+export interface StatLayout {
+  /** running_mean<k> or running_var<k>, as the plan names the net's buffers. */
+  readonly name: string;
+  readonly layer: number;
+  /** Bytes from the stats buffer's start; width_k floats. */
+  readonly offset: number;
+}
+
 /** Every buffer of a program, as byte offsets from the start of its memory region. */
 export interface ProgramLayout {
   readonly threads: number;
@@ -192,6 +215,9 @@ export interface ProgramLayout {
   readonly params: readonly ParamLayout[];
   /** Bytes of one parameter-shaped buffer (params, grads, each slot, the copy). */
   readonly paramBytes: number;
+  readonly stats: readonly StatLayout[];
+  /** Bytes of the stats buffer (and of its copy). */
+  readonly statsBytes: number;
   /** Named buffers: byte offsets from the region's start (see programLayout for each). */
   readonly at: Readonly<Record<string, number>>;
   /** Bytes the whole region takes. */
@@ -237,6 +263,9 @@ export function layerLayouts(sizes: readonly number[], threads: number): LayerLa
  *   per hidden layer k: h_k (outputs, maxBatch rows) and dA_k (dL/d pre-activation) |
  *   dy (scores, then dL/dscores) | losses (f64 per image) | WT_k (W_k transposed, k >= 2) |
  *   X (dense input, only read when rule 1 is off) | decay sums (f64 per column of every W) |
+ *   per hidden layer with batch norm: xn_k (N rows), the batch's mean_k, var_k, std_k |
+ *   per hidden layer with dropout: mask_k (a byte per entry), units_k (each column's unit, i32) |
+ *   stats, statsCopy (batch norm's running statistics) |
  *   pixel lists (rows, values: two halves) | spans | idx (the batch's image numbers) |
  *   lanes (per thread: a list of (row, value) pairs and one row per layer) | the byte -> float table.
  * A param tensor of layer k has the padded shape (width_{k-1} x width_k), width_0 = inputSize.
@@ -253,7 +282,7 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   const params: ParamLayout[] = [];
   let paramBytes = 0;
   for (const p of plan.params) {
-    const layer = Number(p.name.slice(1));
+    const layer = Number(/\d+$/.exec(p.name)?.[0]); // W3, b3, gamma3, beta3
     const rows = p.role === 'weight' ? widthOf(layer - 1) : 1;
     const cols = widthOf(layer);
     params.push({ name: p.name, role: p.role === 'weight' ? 'weight' : 'bias', layer, rows, cols, offset: paramBytes });
@@ -290,6 +319,25 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
     decayCount += widthOf(k);
   }
   put('decay', decayCount * 8);
+  const stats: StatLayout[] = [];
+  let statsBytes = 0;
+  for (const layer of plan.layers) {
+    const k = Number(/\d+$/.exec(layer.name)?.[0]);
+    if (layer.kind === 'batchnorm') {
+      put(`xn${k}`, N * widthOf(k) * 4);
+      for (const name of ['mean', 'var', 'std']) put(`${name}${k}`, widthOf(k) * 4);
+      for (const name of [layer.runningMean, layer.runningVar]) {
+        stats.push({ name, layer: k, offset: statsBytes });
+        statsBytes += lineUp(widthOf(k) * 4);
+      }
+    } else if (layer.kind === 'dropout') {
+      put(`mask${k}`, N * widthOf(k));
+      put(`units${k}`, widthOf(k) * 4);
+    }
+  }
+  // (a line each at least: every buffer has an address of its own)
+  put('stats', Math.max(statsBytes, LINE_BYTES));
+  put('statsCopy', Math.max(statsBytes, LINE_BYTES));
   const halfEntries = N * D + LIST_SPARE * MAX_TEAM;
   put('listRows', 2 * halfEntries * 4);
   put('listVals', 2 * halfEntries * 4);
@@ -313,14 +361,14 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   at.laneBytes = lane;
   at.listHalfEntries = halfEntries;
   at.decayCount = decayCount;
-  return { threads, maxBatch: N, inputSize: D, layers, params, paramBytes, at, bytes: top };
+  return { threads, maxBatch: N, inputSize: D, layers, params, paramBytes, stats, statsBytes, at, bytes: top };
 }
 
-/** Throws unless every layer of the plan is one the programs know (Affine, activations, SoftmaxWithLoss). */
+/** Throws unless every layer of the plan is one the programs know (Affine, BatchNorm, activations, Dropout, SoftmaxWithLoss). */
 export function checkPlan(plan: NetPlan): void {
   for (const layer of plan.layers) {
     const kind: string = layer.kind;
-    if (kind !== 'affine' && kind !== 'activation' && kind !== 'softmax-with-loss') {
+    if (kind !== 'affine' && kind !== 'batchnorm' && kind !== 'activation' && kind !== 'dropout' && kind !== 'softmax-with-loss') {
       throw new RangeError(`wasm program: layer ${layer.name} (${kind}) is not supported yet`);
     }
   }

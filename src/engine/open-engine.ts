@@ -1,7 +1,7 @@
 /**
  * The engine factory: picks the executor from the active backend and the network.
- *   wasm, any float32 net without batch norm or dropout -> ProgramEngine (the wasm program
- *     executor, wasm-program.ts: any depth, activation, optimizer, weight decay; one call a step)
+ *   wasm, any float32 net -> ProgramEngine (the wasm program executor, wasm-program.ts: any
+ *     depth, activation, optimizer, weight decay, batch norm, dropout; one call a step)
  *   anything else                                       -> JsEngine, the layers on the active
  *     backend's kernels (on wasm: the wasm kernels, one call per layer)
  */

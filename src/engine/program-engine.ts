@@ -1,9 +1,9 @@
 /**
  * The engine of the wasm program executor (wasm-program.ts): any fully connected float32 net
- * without batch norm or dropout (any depth, relu / sigmoid / tanh, weight decay), with any of
- * the six optimizers, trained by one wasm call a step. The parameters and the optimizer's
- * state live in program memory from open() on; sync() copies them (and the net's iteration)
- * back to the run's net and optimizer.
+ * (any depth, relu / sigmoid / tanh, weight decay, batch norm, dropout), with any of the six
+ * optimizers, trained by one wasm call a step. The parameters, batch norm's running statistics
+ * and the optimizer's state live in program memory from open() on; sync() copies them (and
+ * the net's iteration, the dropout masks' clock) back to the run's net and optimizer.
  *
  * Threads: a team (team-size.ts, by the widest layer and the free cores) shares every step and
  * in-line count; a measurement the trainer lets run alongside is counted by the helpers on a
@@ -68,13 +68,14 @@ export class ProgramEngine implements Engine {
    */
   static async open(init: EngineInit, free?: number): Promise<ProgramEngine> {
     const { net, optimizer, dataset } = init;
-    if (!programRuns(net)) throw new Error('ProgramEngine: the wasm program does not run batch norm, dropout or float64');
+    if (!programRuns(net)) throw new Error('ProgramEngine: the wasm program runs float32 nets only');
     const program = new WasmProgram({
       ...net.spec,
       optimizer: optimizer.name,
       hyper: hyperOf(optimizer),
       weightDecayLambda: net.weightDecayLambda,
       maxBatch: init.batchSize,
+      seed: net.seed,
     });
     try {
       const widest = Math.max(...net.spec.hiddenSizeList, net.spec.outputSize);
@@ -84,13 +85,16 @@ export class ProgramEngine implements Engine {
       try {
         program.prepare(dataset.train);
         program.prepare(dataset.test);
+        if (dataset.validation !== undefined) program.prepare(dataset.validation);
       } catch (e) {
         await ready.catch(() => {}); // the first error is the one to tell
         throw e;
       }
       await ready;
       program.setParams(paramArrays(net));
+      program.setBuffers(Object.fromEntries(Object.entries(net.buffers).map(([name, m]) => [name, m.data])));
       program.loadOptimizerState(optimizer.state());
+      program.iteration = net.iteration;
     } catch (e) {
       await program.release();
       throw e;
@@ -116,6 +120,8 @@ export class ProgramEngine implements Engine {
   sync(): void {
     const params = this.program.getParams();
     for (const [name, m] of Object.entries(this.net.params)) m.data.set(params[name]);
+    const buffers = this.program.getBuffers();
+    for (const [name, m] of Object.entries(this.net.buffers)) m.data.set(buffers[name]);
     this.optimizer.loadState(paramMajor(this.program.optimizerState(), Object.keys(this.net.params)));
     this.net.iteration = this.firstIteration + this.steps;
   }

@@ -61,6 +61,23 @@ function zerosIn(plan: NetPlan, k: number, width: number): number {
   return (k === 0 || activationOf(plan, k) === 'relu') && width >= SKIP_WIDTH ? 1 : 0;
 }
 
+/** The BatchNorm after Affine k (1 .. L - 1) in the plan, if it has one. */
+function batchNormOf(plan: NetPlan, k: number): Extract<NetPlan['layers'][number], { kind: 'batchnorm' }> | undefined {
+  for (const layer of plan.layers) if (layer.kind === 'batchnorm' && layer.name === `BatchNorm${k}`) return layer;
+  return undefined;
+}
+
+/** The Dropout after activation k in the plan, if it has one. */
+function dropoutOf(plan: NetPlan, k: number): Extract<NetPlan['layers'][number], { kind: 'dropout' }> | undefined {
+  for (const layer of plan.layers) if (layer.kind === 'dropout' && layer.index === k) return layer;
+  return undefined;
+}
+
+/** A float32's bits as an i32 word (an op field holding a float). */
+export function f32Bits(value: number): number {
+  return new Int32Array(new Float32Array([value]).buffer)[0];
+}
+
 /** The output buffer of layer k: h_k, or dy for the last. */
 const outOf = (k: number, L: number): string => (k === L ? 'dy' : `h${k}`);
 
@@ -80,7 +97,23 @@ export function plainStepOps(plan: NetPlan, layout: ProgramLayout, options: Step
         SKIP: zerosIn(plan, k - 1, width(k)),
       }),
     );
-    if (k < L) ops.push(op('ACTIVATION', { OUT: out, OUT_ROW_BYTES: width(k) * 4, ACT: activationOf(plan, k), RUNS: `runs${k}`, VALID_END: layer.validEnd }));
+    if (k === L) continue;
+    const bn = batchNormOf(plan, k);
+    if (bn !== undefined) {
+      // Batch norm, then the activation, in one op: the columns' batch statistics first.
+      ops.push(
+        op('BN_FORWARD', {
+          X: out, ROW_BYTES: width(k) * 4, XN: `xn${k}`, MEAN: `mean${k}`, VAR: `var${k}`, STD: `std${k}`,
+          GAMMA: `params.${bn.gamma}`, BETA: `params.${bn.beta}`, ACT: activationOf(plan, k), RUNS: `runs${k}`, VALID_END: layer.validEnd,
+        }),
+      );
+    } else {
+      ops.push(op('ACTIVATION', { OUT: out, OUT_ROW_BYTES: width(k) * 4, ACT: activationOf(plan, k), RUNS: `runs${k}`, VALID_END: layer.validEnd }));
+    }
+    const dropout = dropoutOf(plan, k);
+    if (dropout !== undefined) {
+      ops.push(op('DROPOUT', { X: out, ROW_BYTES: width(k) * 4, MASK: `mask${k}`, MASK_ROW_BYTES: width(k), UNITS: `units${k}`, LAYER: dropout.index, RUNS: `runs${k}` }));
+    }
   }
   ops.push(op('SOFTMAX_LOSS', { OUT: 'dy', OUT_ROW_BYTES: width(L) * 4, C: plan.sizes[L], LOSSES: 'losses' }));
   const decay = options.weightDecayLambda > 0;
@@ -90,6 +123,12 @@ export function plainStepOps(plan: NetPlan, layout: ProgramLayout, options: Step
     }
   }
   ops.push(op('LOSS', { LOSSES: 'losses', DECAY: decay ? 'decay' : 0, DECAY_COUNT: decay ? layout.at.decayCount : 0 }));
+  // The step is taken (LOSS ends a diverged one before this): the running statistics follow the batch's.
+  for (let k = 1; k < L; k++) {
+    const bn = batchNormOf(plan, k);
+    if (bn === undefined) continue;
+    ops.push(op('BN_STATS', { MEAN: `mean${k}`, VAR: `var${k}`, RUNNING_MEAN: `stats.${bn.runningMean}`, RUNNING_VAR: `stats.${bn.runningVar}`, RUNS: `runs${k}` }));
+  }
   for (let k = L; k >= 1; k--) {
     ops.push(
       op('DENSE_BACKWARD', {
@@ -97,10 +136,20 @@ export function plainStepOps(plan: NetPlan, layout: ProgramLayout, options: Step
         W: `params.W${k}`, W_ROW_BYTES: width(k) * 4, WT: k > 1 ? `WT${k}` : 0,
         X: k === 1 ? 'X' : `h${k - 1}`, X_ROW_BYTES: width(k - 1) * 4, DX: k > 1 ? `dA${k - 1}` : 0, ACT: 'none',
         DW: `grads.W${k}`, DB: `grads.b${k}`, ROW_RUNS: `runs${k - 1}`, DB_RUNS: `runs${k}`,
-        DY_SKIP: k < L ? zerosIn(plan, k, width(k - 1)) : 0, X_SKIP: zerosIn(plan, k - 1, width(k)),
+        // dA_k has the zeros of ReLU's backward, but not through batch norm's.
+        DY_SKIP: k < L && batchNormOf(plan, k) === undefined ? zerosIn(plan, k, width(k - 1)) : 0, X_SKIP: zerosIn(plan, k - 1, width(k)),
       }),
     );
-    if (k > 1) ops.push(op('ACT_BACKWARD', { DA: `dA${k - 1}`, ROW_BYTES: width(k - 1) * 4, H: `h${k - 1}`, ACT: activationOf(plan, k - 1), RUNS: `runs${k - 1}` }));
+    if (k === 1) continue;
+    const j = k - 1;
+    const rowBytes = width(j) * 4;
+    // Back through layer j's block: dropout's mask, the activation, batch norm.
+    if (dropoutOf(plan, j) !== undefined) ops.push(op('DROPOUT_BACKWARD', { DA: `dA${j}`, ROW_BYTES: rowBytes, MASK: `mask${j}`, MASK_ROW_BYTES: width(j), RUNS: `runs${j}` }));
+    ops.push(op('ACT_BACKWARD', { DA: `dA${j}`, ROW_BYTES: rowBytes, H: `h${j}`, ACT: activationOf(plan, j), RUNS: `runs${j}` }));
+    const bn = batchNormOf(plan, j);
+    if (bn !== undefined) {
+      ops.push(op('BN_BACKWARD', { DA: `dA${j}`, ROW_BYTES: rowBytes, XN: `xn${j}`, STD: `std${j}`, GAMMA: `params.${bn.gamma}`, DGAMMA: `grads.${bn.gamma}`, DBETA: `grads.${bn.beta}`, RUNS: `runs${j}` }));
+    }
   }
   ops.push(op('UPDATE', { KIND: options.optimizer, PARAMS: 'params', GRADS: 'grads', SLOT0: 'slot0', SLOT1: 'slot1', REGIONS: 'regions' }));
   return ops;
@@ -124,8 +173,22 @@ export function countOps(plan: NetPlan, layout: ProgramLayout, params: 'params' 
   const ops: Op[] = [op('C_BEGIN', { W: `${params}.W1`, ROW_BYTES: width(1) * 4, LANES: 'lanes', LANE_BYTES: layout.at.laneBytes, ROWS: 'lane.rows', VALS: 'lane.vals' })];
   for (let k = 1; k <= L; k++) {
     const fields = { OUT: `lane.row${k}`, B: `${params}.b${k}`, ACT: k < L ? activationOf(plan, k) : 'none', RUNS: `runs${k}`, VALID_END: layout.layers[k - 1].validEnd };
-    if (k === 1) ops.push(op('C_SPARSE', fields));
-    else ops.push(op('C_DENSE', { ...fields, W: `${params}.W${k}`, W_ROW_BYTES: width(k) * 4, IN: `lane.row${k - 1}`, IN_COUNT: width(k - 1), SKIP: zerosIn(plan, k - 1, width(k)) }));
+    const bn = k < L ? batchNormOf(plan, k) : undefined;
+    const dropout = k < L ? dropoutOf(plan, k) : undefined;
+    // With batch norm or dropout, the Affine's sums come first, then C_NORM: test mode (book 6.3, 6.4.3).
+    const affine = bn !== undefined || dropout !== undefined ? { ...fields, ACT: 'none' } : fields;
+    if (k === 1) ops.push(op('C_SPARSE', affine));
+    else ops.push(op('C_DENSE', { ...affine, W: `${params}.W${k}`, W_ROW_BYTES: width(k) * 4, IN: `lane.row${k - 1}`, IN_COUNT: width(k - 1), SKIP: zerosIn(plan, k - 1, width(k)) }));
+    if (affine !== fields) {
+      const stats = params === 'params' ? 'stats' : 'statsCopy';
+      ops.push(
+        op('C_NORM', {
+          OUT: `lane.row${k}`, BN: bn === undefined ? 0 : 1, GAMMA: bn === undefined ? 0 : `${params}.${bn.gamma}`, BETA: bn === undefined ? 0 : `${params}.${bn.beta}`,
+          MEAN: bn === undefined ? 0 : `${stats}.${bn.runningMean}`, VAR: bn === undefined ? 0 : `${stats}.${bn.runningVar}`,
+          ACT: fields.ACT, SCALE: f32Bits(dropout === undefined ? 1 : 1 - dropout.dropoutRatio), RUNS: `runs${k}`, VALID_END: layout.layers[k - 1].validEnd,
+        }),
+      );
+    }
   }
   ops.push(op('C_ARGMAX', { IN: `lane.row${L}`, C: plan.sizes[L] }), op('END'));
   return ops;

@@ -1,5 +1,6 @@
 /**
- * Train and test accuracy counted by the wasm program itself (wasm-program.ts), with its
+ * Train and test accuracy (and validation accuracy when the dataset has a validation split)
+ * counted by the wasm program itself (wasm-program.ts), with its
  * weights as they are and its team of threads: the measurements of the program engine
  * (program-engine.ts).
  * - In line (the last measurement of a run, or a team of one): the whole team counts, and
@@ -56,9 +57,12 @@ export class TeamMeasurer {
   }
 
   async accuracies(yielder?: Yield, alongside = false): Promise<Accuracies> {
-    const { train, test } = this.dataset;
-    if (!alongside || !this.counting.startCounts([train, test])) {
-      return { trainAcc: await this.accuracy(train, yielder), testAcc: await this.accuracy(test, yielder) };
+    const { train, test, validation } = this.dataset;
+    const splits = validation === undefined ? [train, test] : [train, test, validation];
+    if (!alongside || !this.counting.startCounts(splits)) {
+      const accuracies: Accuracies = { trainAcc: await this.accuracy(train, yielder), testAcc: await this.accuracy(test, yielder) };
+      if (validation !== undefined) accuracies.valAcc = await this.accuracy(validation, yielder);
+      return accuracies;
     }
     // trainStep moves the count on while the trainer steps; a timer notices its end at the
     // trainer's next yield, and finish() (the trainer waits) ends it with every thread.
@@ -95,7 +99,9 @@ export class TeamMeasurer {
       };
       poll();
     });
-    return { trainAcc: ratio(counts[0], train.count), testAcc: ratio(counts[1], test.count) };
+    const accuracies: Accuracies = { trainAcc: ratio(counts[0], train.count), testAcc: ratio(counts[1], test.count) };
+    if (validation !== undefined) accuracies.valAcc = ratio(counts[2], validation.count);
+    return accuracies;
   }
 
   /** The trainer waits for the count alongside (Measurement.hurry): it is finished now, by every thread (this one too). */

@@ -60,3 +60,36 @@ function placed(region: TensorRegion, buffer: TensorBuffer, name: string): { vie
   const into = p.layer >= 2 ? layout.layers[p.layer - 2].column : null;
   return { view, row: p.role === 'bias' ? () => 0 : into === null ? (i) => i : (i) => into[i], col: (j) => out[j], stride: p.cols };
 }
+
+/** The stats buffers: batch norm's running statistics (the net's buffers, running_mean1, ...), and their copy. */
+export type StatsBuffer = 'stats' | 'statsCopy';
+
+/** Writes each running statistic from `source` (by the net's buffer name) into its padded place. */
+export function writeStats(region: TensorRegion, source: (name: string) => ArrayLike<number> | undefined, who: string): void {
+  for (const s of region.layout.stats) {
+    const data = source(s.name);
+    const { units, column } = region.layout.layers[s.layer - 1];
+    if (data === undefined || data.length !== units) throw new RangeError(`WasmProgram.${who}: '${s.name}' needs ${units} values, got ${data?.length ?? 'none'}`);
+    const view = statView(region, 'stats', s.name);
+    view.fill(0);
+    for (let j = 0; j < units; j++) view[column[j]] = data[j];
+  }
+}
+
+/** A copy of each running statistic, by the net's buffer name. */
+export function readStats(region: TensorRegion): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const s of region.layout.stats) {
+    const { units, column } = region.layout.layers[s.layer - 1];
+    const view = statView(region, 'stats', s.name);
+    out[s.name] = Float32Array.from({ length: units }, (_, j) => view[column[j]]);
+  }
+  return out;
+}
+
+function statView(region: TensorRegion, buffer: StatsBuffer, name: string): Float32Array {
+  const { layout, memory, base } = region;
+  const s = layout.stats.find((q) => q.name === name);
+  if (s === undefined) throw new Error(`WasmProgram: no statistic '${name}'`);
+  return memory.f32(addressOf(layout, base, `${buffer}.${name}`), layout.layers[s.layer - 1].width);
+}

@@ -28,7 +28,7 @@ import { ProgramTeam } from './program-team.js';
 import { CountsAlongside, type Chunk, type CountingTeam } from './counts-alongside.js';
 import { sparseSplit, type LabelledImages, type SparseSplit } from './sparse-split.js';
 import { SLOT_NAMES, stepHyper } from './step-fields.js';
-import { readTensors, writeTensors, type TensorBuffer, type TensorRegion } from './tensors.js';
+import { readStats, readTensors, writeStats, writeTensors, type TensorBuffer, type TensorRegion } from './tensors.js';
 
 export type { LabelledImages } from './sparse-split.js';
 
@@ -40,6 +40,8 @@ export interface WasmProgramOptions extends NetSpec {
   weightDecayLambda?: number;
   /** The largest batch a step will get. */
   maxBatch: number;
+  /** The seed the dropout masks hash (the net's seed; default 1). */
+  seed?: number;
   /** Fusion rules to leave out (tests). */
   without?: readonly FusionRule[];
   /**
@@ -50,10 +52,13 @@ export interface WasmProgramOptions extends NetSpec {
 }
 
 
-/** Whether the program runs this net: float32, without batch norm or dropout (any depth, activation, optimizer, weight decay). */
+/** Whether the program runs this net: any float32 net (any depth, activation, optimizer, weight decay, batch norm, dropout). */
 export function programRuns(net: MultiLayerNet): boolean {
-  return net.dtype === 'float32' && !net.spec.useBatchnorm && !net.spec.useDropout;
+  return net.dtype === 'float32';
 }
+
+/** Batch norm's momentum in MultiLayerNet (the book's BatchNormalization default). */
+const BN_MOMENTUM = 0.9;
 
 /** The net's parameters' own arrays (no copy), by name, as setParams takes them. */
 export function paramArrays(net: MultiLayerNet): Record<string, Float32Array | Float64Array> {
@@ -77,6 +82,9 @@ export class WasmProgram {
   private readonly team: ProgramTeam;
   /** Adam's update count (the book's iter). */
   private adamT = 0;
+  /** The iteration the next step's dropout masks hash: the net's iteration (+1 per step taken). */
+  iteration = 0;
+  private readonly seed: number;
   private released = false;
   /** Counts by the helpers alongside the steps (startCounts), until taken. */
   private alongside: CountsAlongside | null = null;
@@ -88,7 +96,8 @@ export class WasmProgram {
     const memory = programMemory();
     if (memory instanceof Error) throw memory;
     this.memory = memory;
-    const { optimizer = 'sgd', hyper = {}, weightDecayLambda = 0, maxBatch, without = [], pace = true } = options;
+    const { optimizer = 'sgd', hyper = {}, weightDecayLambda = 0, maxBatch, without = [], pace = true, seed = 1 } = options;
+    this.seed = seed;
     this.plan = planNet(resolveSpec(options, 'WasmProgram'));
     this.optimizer = optimizer;
     this.hyper = makeOptimizer(optimizer, hyper).hyper(); // checks the names and values
@@ -150,6 +159,18 @@ export class WasmProgram {
     // The hyperparameters (Adam's LR_T changes at every step).
     for (const [field, value] of Object.entries(stepHyper(this.optimizer, this.hyper, this.weightDecayLambda, 1))) f32[TEAM[field] / 4] = value;
     f64[TEAM.HALF_LAMBDA / 8] = 0.5 * this.weightDecayLambda;
+    f64[TEAM.BN_MOMENTUM / 8] = BN_MOMENTUM;
+    const dropout = plan.layers.find((l) => l.kind === 'dropout');
+    // u = m / 2^24 > ratio exactly when the integer m > floor(ratio 2^24).
+    i32[TEAM.DROP_THRESHOLD / 4] = dropout === undefined ? 0 : Math.floor(dropout.dropoutRatio * 2 ** 24);
+    i32[TEAM.DROP_SEED / 4] = this.seed | 0;
+    for (const l of plan.layers) {
+      if (l.kind !== 'dropout') continue;
+      const { width, units, column } = layout.layers[l.index - 1];
+      const words = new Int32Array(width).fill(-1);
+      for (let j = 0; j < units; j++) words[column[j]] = j;
+      write(a(`units${l.index}`), words);
+    }
   }
 
   /** The threads that share each step and count. */
@@ -174,6 +195,18 @@ export class WasmProgram {
   getParams(): Record<string, Float32Array> {
     this.team.quiesce();
     return readTensors(this.region, 'params');
+  }
+
+  /** Copies batch norm's running statistics in (by the net's buffer names: running_mean1, running_var1, ...). */
+  setBuffers(buffers: Readonly<Record<string, ArrayLike<number>>>): void {
+    this.team.quiesce();
+    writeStats(this.region, (name) => buffers[name], 'setBuffers');
+  }
+
+  /** A copy of batch norm's running statistics, by the net's buffer names. */
+  getBuffers(): Record<string, Float32Array> {
+    this.team.quiesce();
+    return readStats(this.region);
   }
 
   /** A copy of the last step's gradients (dW with weight decay, db), by plan name; W1's is not kept under rule 4. */
@@ -239,6 +272,7 @@ export class WasmProgram {
     i32[TEAM.STARTS / 4] = sparse.starts;
     i32[TEAM.LABELS / 4] = sparse.labels;
     i32[TEAM.PARITY / 4] ^= 1;
+    i32[TEAM.DROP_ITER / 4] = this.iteration | 0;
     const t = this.adamT + 1;
     if (this.optimizer === 'adam') f32[TEAM.LR_T / 4] = stepHyper(this.optimizer, this.hyper, this.weightDecayLambda, t).LR_T;
     f64[TEAM.MAXLOSS / 8] = maxLoss;
@@ -252,7 +286,10 @@ export class WasmProgram {
     const loss = this.ownPart('step');
     this.team.endStep();
     this.team.check();
-    if (loss <= maxLoss) this.adamT = t;
+    if (loss <= maxLoss) {
+      this.adamT = t;
+      this.iteration++;
+    }
     return loss;
   }
 
@@ -315,6 +352,8 @@ export class WasmProgram {
     const params = addressOf(this.layout, this.base, 'params');
     const copy = addressOf(this.layout, this.base, 'paramsCopy');
     this.memory.u8(copy, this.layout.paramBytes).set(this.memory.u8(params, this.layout.paramBytes));
+    const stats = addressOf(this.layout, this.base, 'stats');
+    this.memory.u8(addressOf(this.layout, this.base, 'statsCopy'), this.layout.statsBytes).set(this.memory.u8(stats, this.layout.statsBytes));
     this.alongside = new CountsAlongside(sparse);
     this.alongside.advance(this.countingTeam);
     return true;
@@ -371,11 +410,13 @@ export class WasmProgram {
     this.finishCounts();
     const params = this.getParams();
     const state = this.optimizerState();
+    const buffers = this.getBuffers();
     if (this.team.threads > 1) await this.team.resize(1);
     this.layout = this.layoutFor(n);
     this.writePrograms();
     this.setParams(params);
     this.loadOptimizerState(state);
+    this.setBuffers(buffers);
     await this.team.resize(n);
     return n;
   }

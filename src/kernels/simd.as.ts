@@ -3,9 +3,9 @@
  * the main tsc never sees this file). wasm.ts loads the module once and binds these exports.
  *
  * What this file is: the same formulas as the reference kernels in js.ts, over float32 only,
- * four lanes at a time (v128 = f32x4), one call per layer. The layers use them on the wasm
- * backend where the wasm program (src/wasm/program.as.ts, one call a step) does not run the
- * network (batch norm, dropout).
+ * four lanes at a time (v128 = f32x4), one call per layer: the layers' kernels on the wasm
+ * backend (MultiLayerNet used directly; training and counting run on the wasm program,
+ * src/wasm/program.as.ts, one call a step).
  * What it is not: an allocator. Every argument that looks like a number but is a `usize` is a
  * byte address in linear memory, chosen by wasm.ts; nothing here allocates.
  *

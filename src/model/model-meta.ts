@@ -12,6 +12,8 @@ export interface EpochRecord {
   loss: number | null;
   trainAcc: number | null;
   testAcc: number | null;
+  /** Only in a run with a validation split (--validation). */
+  valAcc?: number | null;
 }
 
 /** The network as the file records it: the arguments of MultiLayerNet, and its plan's layer names. */
@@ -47,7 +49,8 @@ export interface ModelMeta {
   optimizer: ModelOptimizer;
   /** The training options; `iterations` is the target the run was asked to reach. */
   training: { batchSize: number; iterations: number; seed: number; backend: 'js' | 'wasm' };
-  data: { source: string; trainLimit: number | null; testLimit: number | null };
+  /** validation: the --validation fraction held out of the training set (absent or null: none; older files have no such key). */
+  data: { source: string; trainLimit: number | null; testLimit: number | null; validation?: number | null };
   /** Iterations done when the file was written. */
   iteration: number;
   /** The last measurement on the whole splits (it may predate `iteration` after an interrupt). */
@@ -72,6 +75,7 @@ const int =
     Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined;
 const positive: Check<number> = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 const fraction: Check<number> = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined);
+const openFraction: Check<number> = (v) => (typeof v === 'number' && v > 0 && v < 1 ? v : undefined);
 const backendName: Check<'js' | 'wasm'> = (v) => (v === 'js' || v === 'wasm' ? v : undefined);
 const string: Check<string> = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
 const orNull =
@@ -113,7 +117,16 @@ const numbers: Check<Record<string, number>> = (v) =>
 type Entry<T> = [key: string, check: Check<T>, expected: string];
 
 const COMMON: { [K in 'data' | 'iteration' | 'accuracy' | 'samplerState' | 'history']: Entry<ModelMeta[K]> } = {
-  data: ['data', object({ source: string, trainLimit: orNull(int(1)), testLimit: orNull(int(1)) }), '{source, trainLimit, testLimit}'],
+  data: [
+    'data',
+    (v) => {
+      const data = object({ source: string, trainLimit: orNull(int(1)), testLimit: orNull(int(1)) })(v);
+      const validation = data === undefined ? undefined : (v as Record<string, unknown>).validation;
+      if (data === undefined || validation === undefined || validation === null) return data;
+      return openFraction(validation) === undefined ? undefined : { ...data, validation: validation as number };
+    },
+    '{source, trainLimit, testLimit, validation (optional: a fraction between 0 and 1, or null)}',
+  ],
   iteration: ['iteration', int(0), 'a non-negative integer'],
   accuracy: ['accuracy', orNull(object({ iteration: int(0), train: fraction, test: fraction })), 'null or {iteration, train, test}'],
   samplerState: [
@@ -124,7 +137,14 @@ const COMMON: { [K in 'data' | 'iteration' | 'accuracy' | 'samplerState' | 'hist
   history: [
     'history',
     (v) => {
-      const check = object<EpochRecord>({ epoch: int(0), iteration: int(0), loss: finiteOrNull, trainAcc: finiteOrNull, testAcc: finiteOrNull });
+      const fields = object<EpochRecord>({ epoch: int(0), iteration: int(0), loss: finiteOrNull, trainAcc: finiteOrNull, testAcc: finiteOrNull });
+      const check = (e: unknown): EpochRecord | undefined => {
+        const record = fields(e);
+        const valAcc = record === undefined ? undefined : (e as Record<string, unknown>).valAcc;
+        if (record === undefined || valAcc === undefined) return record;
+        const checked = finiteOrNull(valAcc);
+        return checked === undefined ? undefined : { ...record, valAcc: checked };
+      };
       if (!Array.isArray(v)) return undefined;
       const records = v.map(check);
       return records.every((r) => r !== undefined) ? (records as EpochRecord[]) : undefined;

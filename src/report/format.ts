@@ -33,8 +33,9 @@ export function speedText(perSecond: number): string {
 
 export function startLine(e: StartEvent): string {
   const resumed = e.startIteration > 0 ? `, resuming at iteration ${e.startIteration}` : '';
+  const validation = e.validationSize === undefined ? '' : ` / ${thousands(e.validationSize)} validation`;
   return chalk.dim(
-    `training on ${e.source}: ${thousands(e.trainSize)} train / ${thousands(e.testSize)} test, ` +
+    `training on ${e.source}: ${thousands(e.trainSize)} train / ${thousands(e.testSize)} test${validation}, ` +
       `${e.network}, ${e.optimizer}, batch ${e.batchSize}, ${thousands(e.iterations)} iterations ` +
       `(${e.itersPerEpoch} per epoch), seed ${e.seed}, backend ${e.backend}${resumed}`,
   );
@@ -48,6 +49,7 @@ export function epochLine(e: EpochEvent, totalEpochs: number): string {
     `loss ${e.loss.toFixed(4)}  ` +
     `train ${chalk.cyan(acc(e.trainAcc))}  ` +
     `test ${chalk.green(acc(e.testAcc))}  ` +
+    (e.valAcc === undefined ? '' : `val ${chalk.magenta(acc(e.valAcc))}  `) +
     chalk.dim(seconds(e.elapsedMs))
   );
 }
@@ -58,7 +60,7 @@ export function lossText(x: number): string {
   return Math.abs(x) < 1000 ? x.toFixed(4) : x.toPrecision(4);
 }
 
-const GATE_SUBJECT = { '--min-test-acc': 'test accuracy', '--min-train-acc': 'train accuracy', '--max-loss': 'loss' } as const;
+const GATE_SUBJECT = { '--min-test-acc': 'test accuracy', '--min-train-acc': 'train accuracy', '--min-val-acc': 'validation accuracy', '--max-loss': 'loss' } as const;
 
 /** "gate --min-test-acc 0.99: FAILED: final test accuracy 0.8843 is below the bar 0.99" */
 export function gateLine(g: Gate): string {
@@ -72,11 +74,12 @@ export function gateLine(g: Gate): string {
 export function summaryLines(s: Summary): string[] {
   const finished = s.status === 'ok' || s.status === 'gate-failed';
   const measured = s.epochs > 0;
+  const validation = s.valAcc === undefined ? '' : `, validation accuracy ${acc(s.valAcc)}`;
   const accuracy = !measured
     ? 'no accuracy measured yet'
     : finished
-      ? `test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}`
-      : `last measured test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}`;
+      ? `test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}${validation}`
+      : `last measured test accuracy ${chalk.green.bold(acc(s.testAcc))} (best ${acc(s.bestTestAcc)} at epoch ${s.bestEpoch}), train accuracy ${acc(s.trainAcc)}${validation}`;
   const lines = [
     `${chalk.bold(finished ? 'done' : s.status)}: ${thousands(s.iterations)} iteration${s.iterations === 1 ? '' : 's'} completed, ${accuracy}, loss ${lossText(s.loss)}`,
     chalk.dim(

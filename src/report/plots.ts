@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '../model/model-meta.js';
 import { writeFileAtomic } from '../io/write-file.js';
 import { digitDataUri } from './digit-png.js';
+import { className, displayWidth, isDigitNames } from './class-names.js';
 
 const SERIES = ['train accuracy', 'test accuracy', 'mean loss'];
 const COLORS = ['#1f77b4', '#2ca02c', '#d62728'];
@@ -45,18 +46,25 @@ export interface Misclassified {
   predicted: number;
 }
 
-/** The confusion matrix as a heatmap (rows: true class, columns: predicted), beside a grid of misclassified digits. */
-export function evalChart(confusion: readonly number[][], wrong: readonly Misclassified[], title: string): TopLevelSpec {
+/**
+ * The confusion matrix as a heatmap (rows: true class, columns: predicted), beside a grid of
+ * misclassified digits. With `classNames` other than the digits (Fashion-MNIST, KMNIST), the
+ * axes and the captions name the classes.
+ */
+export function evalChart(confusion: readonly number[][], wrong: readonly Misclassified[], title: string, classNames?: readonly string[]): TopLevelSpec {
   const cells = confusion.flatMap((row, t) => row.map((count, p) => ({ true: t, predicted: p, count })));
   const maxCount = Math.max(1, ...cells.map((c) => c.count));
+  const named = !isDigitNames(classNames);
+  // a Vega expression: the class name of an axis value (a JSON array literal is one)
+  const labelExpr = named ? { labelExpr: `${JSON.stringify(confusion.map((_, c) => className(classNames, c)))}[datum.value]` } : {};
   const heatmap = {
     title: 'confusion matrix',
     data: { values: cells },
     width: 360,
     height: 360,
     encoding: {
-      x: { field: 'predicted', type: 'ordinal', axis: { title: 'predicted class', labelAngle: 0 } },
-      y: { field: 'true', type: 'ordinal', axis: { title: 'true class' } },
+      x: { field: 'predicted', type: 'ordinal', axis: { title: 'predicted class', labelAngle: named ? -45 : 0, ...labelExpr } },
+      y: { field: 'true', type: 'ordinal', axis: { title: 'true class', ...labelExpr } },
     },
     layer: [
       {
@@ -88,23 +96,26 @@ export function evalChart(confusion: readonly number[][], wrong: readonly Miscla
     ],
   };
   const perRow = 10;
+  // named classes: the caption on two lines (true, then -> predicted), the cells as wide as the longest name
+  const longest = Math.max(...confusion.map((_, c) => displayWidth(className(classNames, c))));
+  const cellWidth = named ? Math.max(64, Math.ceil(longest * 6.5) + 24) : 64;
   const digits = wrong.map((w, i) => ({
     col: i % perRow,
     row: Math.floor(i / perRow),
     url: digitDataUri(w.pixels, w.rows, w.cols),
-    caption: `${w.label} -> ${w.predicted}`,
+    caption: named ? [className(classNames, w.label), `-> ${className(classNames, w.predicted)}`] : `${w.label} -> ${w.predicted}`,
   }));
   const rows = Math.max(1, Math.ceil(digits.length / perRow));
   const axisless = (field: string) => ({ field, type: 'ordinal', axis: null }) as const;
   const grid = {
-    title: `misclassified test digits (true -> predicted), first ${digits.length}`,
+    title: `misclassified test ${named ? 'images' : 'digits'} (true -> predicted), first ${digits.length}`,
     data: { values: digits },
-    width: perRow * 64,
-    height: rows * 72,
+    width: perRow * cellWidth,
+    height: rows * (named ? 88 : 72),
     encoding: { x: axisless('col'), y: axisless('row') },
     layer: [
-      { mark: { type: 'image', width: 48, height: 48, aria: false, yOffset: -6 }, encoding: { url: { field: 'url', type: 'nominal' } } },
-      { mark: { type: 'text', fontSize: 11, yOffset: 28 }, encoding: { text: { field: 'caption', type: 'nominal' } } },
+      { mark: { type: 'image', width: 48, height: 48, aria: false, yOffset: named ? -12 : -6 }, encoding: { url: { field: 'url', type: 'nominal' } } },
+      { mark: { type: 'text', fontSize: 11, yOffset: named ? 22 : 28 }, encoding: { text: { field: 'caption', type: 'nominal' } } },
     ],
   };
   return {

@@ -13,6 +13,8 @@ export interface StartEvent {
   source: string;
   trainSize: number;
   testSize: number;
+  /** Examples held out of the training set (--validation), when there are some. */
+  validationSize?: number;
   iterations: number;
   startIteration: number;
   itersPerEpoch: number;
@@ -55,6 +57,8 @@ export interface EpochEvent {
   loss: number;
   trainAcc: number;
   testAcc: number;
+  /** Accuracy on the validation split, when there is one (--validation). */
+  valAcc?: number;
   elapsedMs: number;
 }
 

@@ -18,6 +18,11 @@ export interface GradcheckConfig {
   seed: number;
   dtype: DType;
   weightInitStd: WeightInit;
+  /** The book's MultiLayerNetExtend options and weight decay (default off). */
+  useBatchnorm?: boolean;
+  useDropout?: boolean;
+  dropoutRatio?: number;
+  weightDecayLambda?: number;
 }
 
 export interface GradcheckResult {
@@ -39,6 +44,10 @@ export function gradcheckNet(split: Split, config: GradcheckConfig): MultiLayerN
     outputSize: 10,
     activation: config.activation ?? 'relu',
     weightInitStd: config.weightInitStd,
+    useBatchnorm: config.useBatchnorm,
+    useDropout: config.useDropout,
+    dropoutRatio: config.dropoutRatio,
+    weightDecayLambda: config.weightDecayLambda,
     seed: config.seed,
     dtype: config.dtype,
   });

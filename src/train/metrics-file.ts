@@ -36,6 +36,7 @@ export type TimingKey = (typeof TIMING_KEYS)[number];
 
 const KIND_TEXT = {
   string: 'a string',
+  boolean: 'true or false',
   integer: 'an integer',
   number: 'a number',
   'integer-or-null': 'an integer or null',
@@ -142,6 +143,7 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
       loss: numberOrNull(`history[${i}].loss`, r.loss),
       trainAcc: numberOrNull(`history[${i}].trainAcc`, r.trainAcc),
       testAcc: numberOrNull(`history[${i}].testAcc`, r.testAcc),
+      ...(r.valAcc === undefined ? {} : { valAcc: numberOrNull(`history[${i}].valAcc`, r.valAcc) }),
     };
   });
   return { file, version, status, metrics, timing, threads, config: config as unknown as RunConfig, environment, history };

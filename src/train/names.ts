@@ -18,10 +18,14 @@ export function initText(weightInitStd: WeightInit): string {
   return typeof weightInitStd === 'number' ? `std ${weightInitStd}` : initName(weightInitStd);
 }
 
-/** "784-50-10 relu std 0.01", with "batchnorm" and "dropout 0.5" when the net has them. */
-export function networkText(spec: ResolvedNetSpec): string {
+/** "784-50-10 relu std 0.01", with "batchnorm", "dropout 0.5" and "weight decay 0.1" when the net has them. */
+export function networkText(spec: ResolvedNetSpec, weightDecayLambda = 0): string {
   const sizes = [spec.inputSize, ...spec.hiddenSizeList, spec.outputSize].join('-');
-  const extras = [spec.useBatchnorm ? 'batchnorm' : '', spec.useDropout ? `dropout ${spec.dropoutRatio}` : ''].filter((s) => s !== '');
+  const extras = [
+    spec.useBatchnorm ? 'batchnorm' : '',
+    spec.useDropout ? `dropout ${spec.dropoutRatio}` : '',
+    weightDecayLambda !== 0 ? `weight decay ${weightDecayLambda}` : '',
+  ].filter((s) => s !== '');
   return [sizes, spec.activation, initText(spec.weightInitStd), ...extras].join(' ');
 }
 

@@ -24,6 +24,12 @@ export interface RunConfig {
   init: string;
   /** The plain standard deviation with init 'std'; null with xavier or he. */
   weightInitStd: number | null;
+  /** --batch-norm. */
+  batchNorm: boolean;
+  /** --dropout's ratio, null without dropout. */
+  dropout: number | null;
+  /** --weight-decay's lambda (0: none). */
+  weightDecay: number;
   /** The book's class name: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam. */
   optimizer: string;
   lr: number;
@@ -39,7 +45,9 @@ export interface RunConfig {
   data: string;
   trainLimit: number | null;
   testLimit: number | null;
-  /** Examples actually used (after the limits). */
+  /** --validation: the share of the training set held out (after the limit), null without. */
+  validation: number | null;
+  /** Examples actually used (after the limits, and the validation split taken out). */
   trainSize: number;
   testSize: number;
   backend: string;
@@ -48,7 +56,7 @@ export interface RunConfig {
 export type ConfigKey = keyof RunConfig;
 export type ConfigValue = RunConfig[ConfigKey];
 
-type Kind = 'string' | 'integer' | 'number' | 'integer-or-null' | 'number-or-null' | 'integer-list';
+type Kind = 'string' | 'boolean' | 'integer' | 'number' | 'integer-or-null' | 'number-or-null' | 'integer-list';
 
 /**
  * Each configuration key: its type in the file, the option (or fact) that sets it, for messages,
@@ -63,6 +71,9 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]: { kind: Kind; setBy: stri
   activation: { kind: 'string', setBy: '--activation', before: 'relu' },
   init: { kind: 'string', setBy: '--init', before: 'std' },
   weightInitStd: { kind: 'number-or-null', setBy: '--weight-init-std' },
+  batchNorm: { kind: 'boolean', setBy: '--batch-norm', before: false },
+  dropout: { kind: 'number-or-null', setBy: '--dropout', before: null },
+  weightDecay: { kind: 'number', setBy: '--weight-decay', before: 0 },
   optimizer: { kind: 'string', setBy: '--optimizer' },
   lr: { kind: 'number', setBy: '--lr' },
   momentum: { kind: 'number-or-null', setBy: '--momentum', before: null },
@@ -75,6 +86,7 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]: { kind: Kind; setBy: stri
   data: { kind: 'string', setBy: '--data' },
   trainLimit: { kind: 'integer-or-null', setBy: '--train-limit' },
   testLimit: { kind: 'integer-or-null', setBy: '--test-limit' },
+  validation: { kind: 'number-or-null', setBy: '--validation', before: null },
   trainSize: { kind: 'integer', setBy: 'the training examples used' },
   testSize: { kind: 'integer', setBy: 'the test examples used' },
   backend: { kind: 'string', setBy: '--backend' },
@@ -85,6 +97,8 @@ export function isConfigValue(key: ConfigKey, value: unknown): boolean {
   switch (CONFIG_KEYS[key].kind) {
     case 'string':
       return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
     case 'integer':
       return Number.isSafeInteger(value);
     case 'number':
@@ -104,8 +118,9 @@ export function configValue(key: ConfigKey, value: unknown): ConfigValue {
   return value as ConfigValue;
 }
 
-/** A value for comparing and showing: a list as "100,100". */
+/** A value for comparing and showing: a list as "100,100", a flag as "true" or "false". */
 export function configText(value: ConfigValue): string | number | null {
+  if (typeof value === 'boolean') return String(value);
   return Array.isArray(value) ? value.join(',') : value;
 }
 
@@ -121,7 +136,7 @@ const OPTIMIZER_CLASSES: Readonly<Record<string, string>> = {
 
 export function runConfig(
   config: TrainConfig,
-  data: { source: string; trainLimit?: number; testLimit?: number },
+  data: { source: string; trainLimit?: number; testLimit?: number; validation?: number },
   dataset: Dataset,
   backend: string,
 ): RunConfig {
@@ -138,6 +153,9 @@ export function runConfig(
     activation,
     init: initName(config.weightInitStd),
     weightInitStd: typeof config.weightInitStd === 'number' ? config.weightInitStd : null,
+    batchNorm: config.useBatchnorm === true,
+    dropout: config.useDropout === true ? (config.dropoutRatio ?? 0.5) : null,
+    weightDecay: config.weightDecayLambda ?? 0,
     optimizer: OPTIMIZER_CLASSES[optimizer] ?? optimizer,
     lr: config.lr,
     momentum: hyper.momentum ?? null,
@@ -150,6 +168,7 @@ export function runConfig(
     data: data.source,
     trainLimit: data.trainLimit ?? null,
     testLimit: data.testLimit ?? null,
+    validation: data.validation ?? null,
     trainSize: dataset.train.count,
     testSize: dataset.test.count,
     backend,

@@ -7,7 +7,7 @@ import type { BaselineComparison } from './baseline.js';
 import type { TrainResult } from './trainer.js';
 
 export interface Gate {
-  option: '--min-test-acc' | '--min-train-acc' | '--max-loss';
+  option: '--min-test-acc' | '--min-train-acc' | '--min-val-acc' | '--max-loss';
   bar: number;
   value: number;
   passed: boolean;
@@ -16,6 +16,8 @@ export interface Gate {
 export interface GateBars {
   minTestAcc?: number;
   minTrainAcc?: number;
+  /** On the validation split (--validation). */
+  minValAcc?: number;
   maxLoss?: number;
 }
 
@@ -25,6 +27,8 @@ export interface Summary {
   epochs: number;
   trainAcc: number;
   testAcc: number;
+  /** The last validation accuracy, only in a run with a validation split (--validation). */
+  valAcc?: number;
   bestTestAcc: number;
   bestEpoch: number;
   loss: number;
@@ -57,6 +61,10 @@ export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
   if (bars.minTrainAcc !== undefined) {
     gates.push({ option: '--min-train-acc', bar: bars.minTrainAcc, value: result.trainAcc, passed: result.trainAcc >= bars.minTrainAcc });
   }
+  if (bars.minValAcc !== undefined) {
+    const value = result.valAcc ?? NaN;
+    gates.push({ option: '--min-val-acc', bar: bars.minValAcc, value, passed: value >= bars.minValAcc });
+  }
   if (bars.maxLoss !== undefined) {
     gates.push({ option: '--max-loss', bar: bars.maxLoss, value: result.finalLoss, passed: result.finalLoss <= bars.maxLoss });
   }
@@ -82,6 +90,7 @@ export function makeSummary(
     epochs: result.history.length,
     trainAcc: result.trainAcc,
     testAcc: result.testAcc,
+    ...(result.valAcc === undefined ? {} : { valAcc: result.valAcc }),
     bestTestAcc: result.bestTestAcc,
     bestEpoch: result.bestEpoch,
     loss: result.finalLoss,

@@ -2,6 +2,8 @@
  * The training loop of the book's Trainer (sections 5.7.4 and 6): draw a batch with
  * replacement, backprop, update; measure train and test accuracy on the whole sets at the
  * end of every epoch and once more at the end when the last iteration does not close one.
+ * TrainConfig.measureEvery measures every so many iterations instead (0: only at the end), and
+ * a dataset with a validation split has its accuracy measured with the others (valAcc).
  *
  * It prints nothing and knows no CLI: it emits typed events (events.ts) and returns a result.
  * Everything random comes from two seeded generators, so the same config gives the same numbers.
@@ -56,6 +58,17 @@ export interface TrainConfig {
   /** Total iterations to reach (counting any done before a resume). */
   iterations: number;
   seed: number;
+  /**
+   * Iterations between two measurements (default: one epoch, itersPerEpoch); 0 measures only at
+   * the end. The last iteration is always measured. Training computes the same either way.
+   */
+  measureEvery?: number;
+  /**
+   * A step whose loss is above this (or NaN) changes nothing and ends the run as diverged
+   * (default DIVERGED_LOSS). Number.MAX_VALUE stops only at NaN or an infinite loss, as the
+   * book's loops (whose loss, log(y + 1e-7), never exceeds 16.1) go on whatever the loss.
+   */
+  maxLoss?: number;
 }
 
 /** Where a run stands: enough to resume it exactly. */
@@ -80,6 +93,12 @@ export interface TrainHooks {
   afterMeasure?(state: TrainState, epoch: EpochEvent): void | Promise<void>;
   /** Set `requested` (from a signal handler) to stop after the current iteration. */
   stop?: { requested: boolean };
+  /**
+   * Called after every step that updated the weights, with the iteration it reached (1 for the
+   * first) and the batch's loss as the step computed it (train mode, before the update). Keep it
+   * cheap: it runs on every step.
+   */
+  onStep?(iteration: number, loss: number): void;
 }
 
 /** How to run, not what to compute: these change no number of the result. */
@@ -95,6 +114,8 @@ export interface TrainResult {
   iterations: number;
   trainAcc: number;
   testAcc: number;
+  /** The last validation accuracy, when the dataset has a validation split. */
+  valAcc?: number;
   bestTestAcc: number;
   bestEpoch: number;
   /** Mean training loss since the last measurement before the end. */
@@ -161,7 +182,7 @@ export async function train(dataset: Dataset, config: TrainConfig, state: TrainS
     optimizer: state.optimizer,
     dataset,
     batchSize: config.batchSize,
-    maxLoss: DIVERGED_LOSS,
+    maxLoss: config.maxLoss ?? DIVERGED_LOSS,
     threads: options.threads ?? 1,
   });
   try {
@@ -175,6 +196,10 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
   const { sampler } = state;
   const { train: trainSplit, test: testSplit } = dataset;
   const perEpoch = itersPerEpoch(trainSplit.count, config.batchSize);
+  const measureEvery = config.measureEvery ?? perEpoch;
+  if (!(Number.isInteger(measureEvery) && measureEvery >= 0)) throw new RangeError(`TrainConfig.measureEvery must be a non-negative integer, got ${measureEvery}`);
+  const { onStep } = hooks;
+  const maxLoss = config.maxLoss ?? DIVERGED_LOSS;
   const rows = new Int32Array(config.batchSize);
   const yielder = new Yielder();
   const started = performance.now();
@@ -196,12 +221,13 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
     source: dataset.source,
     trainSize: trainSplit.count,
     testSize: testSplit.count,
+    ...(dataset.validation === undefined ? {} : { validationSize: dataset.validation.count }),
     iterations: config.iterations,
     startIteration: state.iteration,
     itersPerEpoch: perEpoch,
     batchSize: config.batchSize,
     hidden: [...state.net.spec.hiddenSizeList],
-    network: networkText(state.net.spec),
+    network: networkText(state.net.spec, state.net.weightDecayLambda),
     optimizer: optimizerText(state.optimizer.name, state.optimizer.hyper()),
     lr: config.lr,
     seed: config.seed,
@@ -218,7 +244,7 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
   const resume = (): void => {
     stepStart = performance.now();
   };
-  const report = async (measured: TrainState, iteration: number, loss: number, { trainAcc, testAcc }: Accuracies): Promise<void> => {
+  const report = async (measured: TrainState, iteration: number, loss: number, { trainAcc, testAcc, valAcc }: Accuracies): Promise<void> => {
     const epochEvent: EpochEvent = {
       event: 'epoch',
       epoch: Math.ceil(iteration / perEpoch),
@@ -226,9 +252,11 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
       loss,
       trainAcc,
       testAcc,
+      ...(valAcc === undefined ? {} : { valAcc }),
       elapsedMs: Math.round(performance.now() - started),
     };
     Object.assign(result, { trainAcc, testAcc, finalLoss: epochEvent.loss });
+    if (valAcc !== undefined) result.valAcc = valAcc;
     if (!(testAcc <= result.bestTestAcc)) {
       result.bestTestAcc = testAcc;
       result.bestEpoch = epochEvent.epoch;
@@ -253,8 +281,8 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
   try {
     while (state.iteration < config.iterations) {
       drawRows(sampler, trainSplit.count, rows);
-      const loss = engine.step(rows); // updates the weights unless the loss is above DIVERGED_LOSS
-      if (!(loss <= DIVERGED_LOSS)) {
+      const loss = engine.step(rows); // updates the weights unless the loss is above maxLoss
+      if (!(loss <= maxLoss)) {
         // NaN, +Infinity, or effectively infinite (see DIVERGED_LOSS)
         pause();
         await finishPending();
@@ -266,7 +294,8 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
       lossSum += loss;
       lossCount++;
       result.iterations = state.iteration;
-      const closesEpoch = state.iteration % perEpoch === 0 || state.iteration === config.iterations;
+      if (onStep !== undefined) onStep(state.iteration, loss);
+      const closesEpoch = (measureEvery > 0 && state.iteration % measureEvery === 0) || state.iteration === config.iterations;
       if (closesEpoch) {
         pause();
         await finishPending();

@@ -18,7 +18,8 @@ import {
   C_DENSE_ACT, C_DENSE_B, C_DENSE_IN, C_DENSE_IN_COUNT, C_DENSE_OUT, C_DENSE_RUNS, C_DENSE_SKIP, C_DENSE_VALID_END, C_DENSE_W,
   C_DENSE_W_ROW_BYTES,
   C_SPARSE_ACT, C_SPARSE_B, C_SPARSE_OUT, C_SPARSE_RUNS, C_SPARSE_VALID_END,
-  OP_ACTIVATION, OP_ACT_BACKWARD, OP_AFFINE_SOFTMAX, OP_BARRIER, OP_C_ARGMAX, OP_C_DENSE, OP_C_SPARSE, OP_DECAY_SUMS,
+  OP_ACTIVATION, OP_ACT_BACKWARD, OP_AFFINE_SOFTMAX, OP_BARRIER, OP_BN_BACKWARD, OP_BN_FORWARD, OP_BN_STATS, OP_C_ARGMAX,
+  OP_C_DENSE, OP_C_NORM, OP_C_SPARSE, OP_DECAY_SUMS, OP_DROPOUT, OP_DROPOUT_BACKWARD,
   OP_DENSE_AFFINE, OP_DENSE_BACKWARD, OP_END, OP_GATHER, OP_LIST, OP_LOSS, OP_SOFTMAX_LOSS, OP_SPARSE_AFFINE, OP_SPARSE_GRAD,
   OP_SPARSE_SGD, OP_UPDATE,
   SLOT_COUNT, SLOT_DONE, TEAM_CFROM, TEAM_CLABELS, TEAM_CMD, TEAM_CPROGRAM, TEAM_CSTARTS, TEAM_END, TEAM_FIRST,
@@ -31,6 +32,7 @@ import { opActBackward, opDenseBackward, opSparseGrad, opSparseSgd, opUpdate } f
 import {
   opActivation, opAffineSoftmax, opDecaySums, opDenseAffine, opGather, opList, opLoss, opSoftmaxLoss, opSparseAffine,
 } from './forward-ops.as';
+import { opBnBackward, opBnForward, opBnStats, opCNorm, opDropout, opDropoutBackward } from './norm-ops.as';
 import { beginStep, stepActive, stepMaxLoss, stepProgram, zeroPadding } from './step-context.as';
 import { barrier, share, slot, waitForChange, wake } from './team.as';
 
@@ -67,6 +69,11 @@ export function step(team: usize, thread: i32): f64 {
     else if (code == OP_SPARSE_SGD) opSparseSgd(op);
     else if (code == OP_SPARSE_GRAD) opSparseGrad(op);
     else if (code == OP_UPDATE) opUpdate(op);
+    else if (code == OP_BN_FORWARD) opBnForward(op);
+    else if (code == OP_BN_STATS) opBnStats(op);
+    else if (code == OP_BN_BACKWARD) opBnBackward(op);
+    else if (code == OP_DROPOUT) opDropout(op);
+    else if (code == OP_DROPOUT_BACKWARD) opDropoutBackward(op);
     else unreachable();
   }
   return loss;
@@ -130,6 +137,8 @@ function forward(program: usize, lane: usize, rows: usize, vals: usize, nnz: i32
         else denseColumns(out, b, x, 4, W, wRowBytes, count, c0, c1, act, 0);
         zeroPadding(out, c0, c1, validEnd);
       }
+    } else if (code == OP_C_NORM) {
+      opCNorm(op, lane, threads);
     } else if (code == OP_C_ARGMAX) {
       return argmax(lane + <usize>load<i32>(op + C_ARGMAX_IN), load<i32>(op + C_ARGMAX_C));
     } else {

@@ -5,7 +5,7 @@
  * and the helpers the ops share to read their fields, runs and pixel lists.
  */
 import {
-  TEAM_ACTIVE, TEAM_D, TEAM_HALF_LAMBDA, TEAM_IDX, TEAM_LABELS, TEAM_LANES, TEAM_LANE_BYTES, TEAM_LANE_ROWS,
+  TEAM_ACTIVE, TEAM_BN_MOMENTUM, TEAM_D, TEAM_DROP_ITER, TEAM_DROP_SEED, TEAM_DROP_THRESHOLD, TEAM_HALF_LAMBDA, TEAM_IDX, TEAM_LABELS, TEAM_LANES, TEAM_LANE_BYTES, TEAM_LANE_ROWS,
   TEAM_LANE_VALS, TEAM_LIST_HALF, TEAM_LIST_ROWS, TEAM_LIST_SPANS, TEAM_LIST_VALS, TEAM_MAXLOSS, TEAM_MAX_N, TEAM_N,
   TEAM_PARITY, TEAM_PROGRAM, TEAM_SHARE_RUNS, TEAM_STARTS, TEAM_TABLE, TEAM_THREADS,
 } from './layout.as';
@@ -26,6 +26,10 @@ export let listVals: usize = 0;
 export let listSpans: usize = 0;
 let maxLoss: f64 = 0;
 export let halfLambda: f64 = 0;
+export let bnMomentum: f64 = 0;
+export let dropThreshold: i32 = 0;
+export let dropSeed: i32 = 0;
+export let dropIteration: i32 = 0;
 let program: usize = 0;
 // This thread's lists of nonzero terms (its lane's).
 export let laneRows: usize = 0;
@@ -53,6 +57,10 @@ export function beginStep(teamAt: usize, me: i32): bool {
   listSpans = <usize>load<i32>(team + TEAM_LIST_SPANS) + ((half * <usize>load<i32>(team + TEAM_MAX_N)) << 3);
   maxLoss = load<f64>(team + TEAM_MAXLOSS);
   halfLambda = load<f64>(team + TEAM_HALF_LAMBDA);
+  bnMomentum = load<f64>(team + TEAM_BN_MOMENTUM);
+  dropThreshold = load<i32>(team + TEAM_DROP_THRESHOLD);
+  dropSeed = load<i32>(team + TEAM_DROP_SEED);
+  dropIteration = load<i32>(team + TEAM_DROP_ITER);
   program = <usize>load<i32>(team + TEAM_PROGRAM);
   const lane = <usize>load<i32>(team + TEAM_LANES) + <usize>thread * <usize>load<i32>(team + TEAM_LANE_BYTES);
   laneRows = lane + <usize>load<i32>(team + TEAM_LANE_ROWS);

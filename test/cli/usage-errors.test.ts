@@ -136,7 +136,7 @@ const cases: Case[] = [
     code: 3,
   },
   { name: '--data /nonexistent', args: ['--data', '/nonexistent', '--iters', '1'], code: 3, mentions: ['/nonexistent'] },
-  { name: '--data mnistlite (a typo)', args: ['--data', 'mnistlite', '--iters', '1'], code: 3, mentions: ['mnistlite: no such directory (built-in sources: mnist, mnist-lite)'] },
+  { name: '--data mnistlite (a typo)', args: ['--data', 'mnistlite', '--iters', '1'], code: 3, mentions: ['mnistlite: no such directory (built-in sources: mnist, mnist-lite, fashion-mnist, kmnist)'] },
   {
     name: '--data a file, not a folder',
     args: () => {

@@ -204,7 +204,7 @@ describe('loadDataset(directory)', () => {
     const missing = join(tmp, 'nope');
     const err = dataErrorOf(() => loadDataset(missing));
     expect(err.file).toBe(missing);
-    expect(err.message).toBe(`${missing}: no such directory (built-in sources: mnist, mnist-lite)`);
+    expect(err.message).toBe(`${missing}: no such directory (built-in sources: mnist, mnist-lite, fashion-mnist, kmnist)`);
 
     const file = join(tmp, 'plain-file');
     writeFileSync(file, 'x');
@@ -215,7 +215,7 @@ describe('loadDataset(directory)', () => {
     for (const typo of ['mnistlite', 'MNIST', 'mnist_lite']) {
       const err = dataErrorOf(() => loadDataset(typo));
       expect(err.file).toBe(typo);
-      expect(err.message).toBe(`${typo}: no such directory (built-in sources: mnist, mnist-lite)`);
+      expect(err.message).toBe(`${typo}: no such directory (built-in sources: mnist, mnist-lite, fashion-mnist, kmnist)`);
     }
   });
 

@@ -3,6 +3,7 @@
  * plain js kernels, float32, trained on explicit batch rows, beside a WasmProgram started from
  * the same weights; and the comparisons (compareTensors states the criterion).
  */
+import { expect } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { setBackend } from '../../src/kernels/backend.js';
@@ -20,6 +21,10 @@ export interface Case {
   optimizer: OptimizerName;
   hyper?: Hyperparameters;
   weightDecayLambda?: number;
+  /** The book's MultiLayerNetExtend options. */
+  useBatchnorm?: boolean;
+  useDropout?: boolean;
+  dropoutRatio?: number;
   batch: number;
   steps: number;
   seed?: number;
@@ -52,6 +57,7 @@ export function referenceNet(split: Split, c: Case): MultiLayerNet {
   return new MultiLayerNet({
     inputSize: split.rows * split.cols, hiddenSizeList: c.hidden, outputSize: 10, activation: c.activation,
     weightInitStd: c.activation === 'relu' ? 'he' : 'xavier', weightDecayLambda: c.weightDecayLambda ?? 0, seed: c.seed ?? 1,
+    useBatchnorm: c.useBatchnorm, useDropout: c.useDropout, dropoutRatio: c.dropoutRatio,
   });
 }
 
@@ -59,8 +65,11 @@ export function programFor(split: Split, c: Case, net: MultiLayerNet): WasmProgr
   const program = new WasmProgram({
     inputSize: split.rows * split.cols, hiddenSizeList: c.hidden, outputSize: 10, activation: c.activation,
     optimizer: c.optimizer, hyper: c.hyper, weightDecayLambda: c.weightDecayLambda ?? 0, maxBatch: c.batch, without: c.without, pace: c.pace ?? false,
+    useBatchnorm: c.useBatchnorm, useDropout: c.useDropout, dropoutRatio: c.dropoutRatio, seed: net.seed,
   });
   program.setParams(Object.fromEntries(Object.entries(net.params).map(([k, m]) => [k, m.data])));
+  program.setBuffers(Object.fromEntries(Object.entries(net.buffers).map(([k, m]) => [k, m.data])));
+  program.iteration = net.iteration;
   return program;
 }
 
@@ -78,6 +87,20 @@ export function trainReference(split: Split, c: Case, net: MultiLayerNet, batche
   } finally {
     setBackend('wasm');
   }
+}
+
+/**
+ * Trains the reference and the program on the same c.steps batches (rows drawn with `seed`),
+ * checking that every step's losses agree within 1e-5 relative; returns the batches.
+ */
+export function trainBoth(split: Split, c: Case, net: MultiLayerNet, program: WasmProgram, seed = 5): Int32Array[] {
+  const batches = batchRows(split, c.batch, c.steps, seed);
+  const expected = trainReference(split, c, net, batches);
+  batches.forEach((rows, s) => {
+    const loss = program.step(split, rows);
+    expect(Math.abs(loss - expected[s]), `loss at step ${s}: ${loss} against ${expected[s]}`).toBeLessThanOrEqual(1e-5 * expected[s]);
+  });
+  return batches;
 }
 
 export interface TensorDiff {

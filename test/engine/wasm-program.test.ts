@@ -24,7 +24,7 @@ import { OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/optimizer.j
 import { ACTIVATIONS } from '../../src/network/spec.js';
 import { makeOptimizer, type Hyperparameters } from '../../src/optim/make-optimizer.js';
 import { blobSplit } from '../train/synthetic.js';
-import { batchRows, floatBatch, paramsOf, programFor, referenceNet, tensorDiffs, trainOnWasmKernels, trainReference, type Case } from './reference.js';
+import { batchRows, floatBatch, paramsOf, programFor, referenceNet, tensorDiffs, trainBoth, trainOnWasmKernels, type Case } from './reference.js';
 
 afterAll(() => {
   setBackend('wasm');
@@ -45,10 +45,7 @@ async function compare(c: Case): Promise<number> {
   const net = referenceNet(split, c);
   const program = programFor(split, c, net);
   try {
-    const batches = batchRows(split, c.batch, c.steps, 5);
-    const expected = trainReference(split, c, net, batches);
-    const losses = batches.map((rows) => program.step(split, rows));
-    losses.forEach((loss, s) => expect(Math.abs(loss - expected[s]), `loss at step ${s}: ${loss} against ${expected[s]}`).toBeLessThanOrEqual(1e-5 * expected[s]));
+    const batches = trainBoth(split, c, net, program);
     const reference = paramsOf(net);
     const diffs = tensorDiffs(program.getParams(), reference);
     const floors = tensorDiffs(paramsOf(trainOnWasmKernels(split, c, batches)), reference);

@@ -37,8 +37,8 @@ describe('diffMetrics', () => {
       'testAcc', 'trainAcc', 'bestTestAcc', 'bestEpoch', 'loss', 'iterations', 'epochs', 'status',
       'wallMs', 'trainMs', 'evalMs', 'loadMs', 'examplesPerSec', 'peakRssMb',
       'config.network', 'config.inputSize', 'config.hidden', 'config.outputSize', 'config.activation', 'config.init', 'config.weightInitStd',
-      'config.optimizer', 'config.lr', 'config.momentum', 'config.decayRate', 'config.beta1', 'config.beta2',
-      'config.batchSize', 'config.iterations', 'config.seed', 'config.data', 'config.trainLimit', 'config.testLimit', 'config.trainSize',
+      'config.batchNorm', 'config.dropout', 'config.weightDecay', 'config.optimizer', 'config.lr', 'config.momentum', 'config.decayRate', 'config.beta1', 'config.beta2',
+      'config.batchSize', 'config.iterations', 'config.seed', 'config.data', 'config.trainLimit', 'config.testLimit', 'config.validation', 'config.trainSize',
       'config.testSize', 'config.backend',
       'version', 'environment.node', 'environment.platform', 'environment.arch', 'environment.cpu', 'environment.cores', 'threads',
     ]); // prettier-ignore

@@ -18,10 +18,14 @@ import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
 import { addOptions, evalOptions } from '../options.js';
 import { configureCommand, requireWritable } from '../setup.js';
+import { prepareData } from '../prepare-data.js';
+import { DIGIT_CLASS_NAMES } from '../../data/catalog.js';
+import { className, displayWidth, isDigitNames, padEndColumns } from '../../report/class-names.js';
 
 export interface EvalCliOptions {
   model: string;
   data?: string;
+  offline?: boolean;
   testLimit?: number;
   plot?: string;
   json?: boolean;
@@ -42,17 +46,20 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   const { net, meta } = loadModel(opts.model);
   const source = opts.data ?? meta.data.source;
   const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
+  await prepareData(source, opts); // downloads fashion-mnist or kmnist on first use
   const dataset = loadDataset(source, { testLimit, trainLimit: 1 });
   const { test } = dataset;
+  const classNames = dataset.classNames ?? DIGIT_CLASS_NAMES;
   checkModelInput(opts.model, meta, test.rows * test.cols, source);
   const result = confusionMatrix(net, test);
   if (opts.json) {
-    processOutput.out(JSON.stringify({ event: 'eval', model: opts.model, source, testLimit: testLimit ?? null, iteration: meta.iteration, ...result }));
+    const perClass = result.perClass.map((c) => ({ ...c, name: className(classNames, c.label) }));
+    processOutput.out(JSON.stringify({ event: 'eval', model: opts.model, source, testLimit: testLimit ?? null, iteration: meta.iteration, ...result, perClass, classNames }));
   } else {
     const { network } = meta;
     const name = netClassName(network, network.weightDecayLambda);
     const sizes = [network.inputSize, ...network.hiddenSizeList, network.outputSize].join('-');
-    const details = name === 'TwoLayerNet' ? '' : ` ${networkText(net.spec).slice(sizes.length + 1)}`; // the activation, init, batch norm...
+    const details = name === 'TwoLayerNet' ? '' : ` ${networkText(net.spec, net.weightDecayLambda).slice(sizes.length + 1)}`; // the activation, init, batch norm...
     processOutput.out(
       chalk.dim(
         `model ${opts.model}: ${name} ${sizes}${details}, ${thousands(meta.iteration)} iterations on ${meta.data.source}`,
@@ -62,7 +69,7 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
       `test accuracy ${chalk.green.bold(acc(result.accuracy))} (${thousands(result.correct)} of ${thousands(result.count)} ${source} test images` +
         `${testLimit !== undefined ? `, the first ${thousands(testLimit)}` : ''})`,
     );
-    for (const line of confusionLines(result)) processOutput.out(line);
+    for (const line of confusionLines(result, classNames)) processOutput.out(line);
   }
   if (opts.plot !== undefined) {
     const pixels = test.rows * test.cols;
@@ -73,24 +80,38 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
       label: m.label,
       predicted: m.predicted,
     }));
-    await writeChart(opts.plot, evalChart(result.confusion, wrong, `bp-train eval: ${opts.model} on ${source} (test accuracy ${acc(result.accuracy)})`));
+    await writeChart(opts.plot, evalChart(result.confusion, wrong, `bp-train eval: ${opts.model} on ${source} (test accuracy ${acc(result.accuracy)})`, classNames));
   }
   return EXIT.ok;
 }
 
-/** Per-class accuracy and the matrix: the diagonal green, mistakes red, zeros dim. */
-export function confusionLines(r: ConfusionResult): string[] {
+/**
+ * Per-class accuracy and the matrix: the diagonal green, mistakes red, zeros dim. Classes with
+ * names other than their digits (Fashion-MNIST, KMNIST) get one line each in the per-class
+ * list, and their names beside the matrix's rows.
+ */
+export function confusionLines(r: ConfusionResult, classNames: readonly string[] = DIGIT_CLASS_NAMES): string[] {
   const width = Math.max(4, String(Math.max(...r.confusion.flat())).length + 1);
   const cell = (text: string): string => text.padStart(width);
-  const lines = ['', 'per class:  ' + r.perClass.map((c) => `${c.label} ${c.accuracy === null ? '-' : acc(c.accuracy)}`).join('  ')];
+  const named = !isDigitNames(classNames);
+  const nameWidth = named ? Math.max(...r.confusion.map((_, c) => displayWidth(className(classNames, c)))) + 1 : 0;
+  const rowName = (c: number): string => (named ? ` ${padEndColumns(className(classNames, c), nameWidth)}` : '');
+  const accText = (a: number | null): string => (a === null ? '-' : acc(a));
+  const lines = [''];
+  if (named) {
+    lines.push('per class:');
+    for (const c of r.perClass) lines.push(`${String(c.label).padStart(4)}${rowName(c.label)} ${accText(c.accuracy)}  (${thousands(c.correct)} of ${thousands(c.count)})`);
+  } else {
+    lines.push('per class:  ' + r.perClass.map((c) => `${c.label} ${accText(c.accuracy)}`).join('  '));
+  }
   lines.push('', `confusion matrix (rows: true class, columns: predicted)`);
-  lines.push(`true ${r.confusion.map((_, p) => cell(String(p))).join('')}`);
+  lines.push(`true${' '.repeat(named ? nameWidth + 1 : 0)} ${r.confusion.map((_, p) => cell(String(p))).join('')}`);
   r.confusion.forEach((row, t) => {
     const cells = row.map((n, p) => {
       const text = cell(String(n));
       return p === t ? chalk.green(text) : n === 0 ? chalk.dim(text) : chalk.red(text);
     });
-    lines.push(`${String(t).padStart(4)} ${cells.join('')}`);
+    lines.push(`${String(t).padStart(4)}${rowName(t)} ${cells.join('')}`);
   });
   return lines;
 }

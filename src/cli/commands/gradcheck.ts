@@ -13,12 +13,14 @@ import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
 import { addOptions, gradcheckOptions } from '../options.js';
 import { configureCommand, selectBackend } from '../setup.js';
+import { prepareData } from '../prepare-data.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 
 export interface GradcheckCliOptions extends NetCliOptions {
   samples: number;
   seed: number;
   data: string;
+  offline?: boolean;
   dtype: 'float64' | 'float32';
   tolerance?: number;
   backend?: BackendName;
@@ -41,6 +43,7 @@ export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<numbe
   const net = netFromOptions(opts);
   selectBackend(opts.backend);
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE[opts.dtype];
+  await prepareData(opts.data, { offline: opts.offline });
   const dataset = loadDataset(opts.data, { trainLimit: opts.samples, testLimit: 1 });
   const config = { ...opts, ...net };
   const results = gradcheck(dataset.train, config);
@@ -49,7 +52,7 @@ export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<numbe
     for (const r of results) processOutput.out(JSON.stringify({ ...r, dtype: opts.dtype, backend: kernels().name, tolerance, passed: r.meanAbsDiff <= tolerance }));
   } else {
     processOutput.out(
-      `gradient check: ${dataset.train.count} ${dataset.source} images, ${networkText(gradcheckNet(dataset.train, config).spec)}, ${opts.dtype}, ` +
+      `gradient check: ${dataset.train.count} ${dataset.source} images, ${networkText(gradcheckNet(dataset.train, config).spec, config.weightDecayLambda)}, ${opts.dtype}, ` +
         `backend ${backendNote(opts.dtype)}, tolerance ${tolerance}`,
     );
     processOutput.out(`param  ${'mean |diff|'.padStart(12)}  ${'max |diff|'.padStart(12)}  ${'max rel err'.padStart(12)}`);

@@ -11,6 +11,9 @@ import { readDigitPng, FIELD, type DigitImage } from '../../data/png-digit.js';
 import { DataError } from '../../data/data-error.js';
 import { Matrix } from '../../kernels/matrix.js';
 import { loadModel } from '../../model/model-file.js';
+import { classNamesOf } from '../../data/sources.js';
+import { className, isDigitNames } from '../../report/class-names.js';
+import { probabilities } from '../../network/probabilities.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT, reportError } from '../errors.js';
@@ -40,7 +43,9 @@ export function makePredictCommand(run: (code: Promise<number>) => void): Comman
 export interface Prediction {
   file: string;
   class: number;
-  top: { class: number; probability: number }[];
+  /** The class's name, for a model of a dataset with named classes (fashion-mnist, kmnist). */
+  name?: string;
+  top: { class: number; name?: string; probability: number }[];
 }
 
 export async function predictCommand(images: string[], opts: PredictCliOptions): Promise<number> {
@@ -64,24 +69,21 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
   const x = Matrix.zeros(digits.length, FIELD * FIELD);
   digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
   const scores = net.predict(x);
+  const names = classNamesOf(meta.data.source); // the model's own data: 'fashion-mnist' classes are clothes
+  const named = !isDigitNames(names);
+  const shown = (c: number): string => (named ? `${c} ${className(names, c)}` : String(c));
   digits.forEach((d, i) => {
-    const p = softmax(Array.from(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols)));
+    const p = probabilities(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
     const top = p
       .map((probability, c) => ({ class: c, probability }))
       .sort((a, b) => b.probability - a.probability)
       .slice(0, 3);
-    const prediction: Prediction = { file: d.file, class: top[0].class, top };
+    const prediction: Prediction = named
+      ? { file: d.file, class: top[0].class, name: className(names, top[0].class), top: top.map((t) => ({ ...t, name: className(names, t.class) })) }
+      : { file: d.file, class: top[0].class, top };
     if (opts.json) processOutput.out(JSON.stringify(prediction));
-    else processOutput.out(`${d.file}: ${chalk.bold.green(String(top[0].class))}  (${top.map((t) => `${t.class} ${t.probability.toFixed(3)}`).join(', ')})`);
+    else processOutput.out(`${d.file}: ${chalk.bold.green(shown(top[0].class))}  (${top.map((t) => `${shown(t.class)} ${t.probability.toFixed(3)}`).join(', ')})`);
     if (!opts.invert && d.borderInk > 0.5) processOutput.err(`bp-train: ${d.file} looks like dark ink on light paper: try --invert`);
   });
   return failed > 0 ? EXIT.data : EXIT.ok;
-}
-
-/** NOTE: the row max is subtracted before exp, so large scores do not overflow. */
-function softmax(a: number[]): number[] {
-  const max = Math.max(...a);
-  const e = a.map((v) => Math.exp(v - max));
-  const sum = e.reduce((s, v) => s + v, 0);
-  return e.map((v) => v / sum);
 }

@@ -131,6 +131,7 @@ export class CiRun {
     const bars: [string, number | undefined][] = [
       ['--min-test-acc', this.opts.minTestAcc],
       ['--min-train-acc', this.opts.minTrainAcc],
+      ['--min-val-acc', this.opts.minValAcc],
       ['--max-loss', this.opts.maxLoss],
       ...RELATIVE_GATES.map((g): [string, number | undefined] => [g.option, this.baseline === null ? undefined : this.opts[g.bar]]),
     ];

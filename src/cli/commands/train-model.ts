@@ -21,6 +21,9 @@ export interface FixedOptions {
   init: InitName;
   /** Only with init 'std'. */
   weightInitStd?: number;
+  batchNorm?: boolean;
+  dropout?: number;
+  weightDecay?: number;
   optimizer: OptimizerName;
   lr?: number;
   momentum?: number;
@@ -34,6 +37,8 @@ export interface FixedOptions {
   data: string;
   trainLimit?: number;
   testLimit?: number;
+  /** --validation: the share held out of the training set (its split follows from the seed). */
+  validation?: number;
 }
 
 const FLAGS: Record<keyof FixedOptions, string> = {
@@ -41,6 +46,9 @@ const FLAGS: Record<keyof FixedOptions, string> = {
   activation: '--activation',
   init: '--init',
   weightInitStd: '--weight-init-std',
+  batchNorm: '--batch-norm',
+  dropout: '--dropout',
+  weightDecay: '--weight-decay',
   optimizer: '--optimizer',
   lr: '--lr',
   momentum: '--momentum',
@@ -53,6 +61,7 @@ const FLAGS: Record<keyof FixedOptions, string> = {
   data: '--data',
   trainLimit: '--train-limit',
   testLimit: '--test-limit',
+  validation: '--validation',
 };
 
 export interface Resumed {
@@ -77,6 +86,9 @@ export function readResume(file: string, opts: Partial<FixedOptions>, explicit: 
     activation: network.activation,
     init: initName(network.weightInitStd),
     weightInitStd: typeof network.weightInitStd === 'number' ? network.weightInitStd : undefined,
+    batchNorm: network.useBatchnorm ? true : undefined,
+    dropout: network.useDropout ? network.dropoutRatio : undefined,
+    weightDecay: network.weightDecayLambda === 0 ? undefined : network.weightDecayLambda,
     optimizer: meta.optimizer.name,
     lr: hyper.lr,
     momentum: hyper.momentum,
@@ -89,6 +101,7 @@ export function readResume(file: string, opts: Partial<FixedOptions>, explicit: 
     data: meta.data.source,
     trainLimit: meta.data.trainLimit ?? undefined,
     testLimit: meta.data.testLimit ?? undefined,
+    validation: meta.data.validation ?? undefined,
   };
   for (const key of Object.keys(FLAGS) as (keyof FixedOptions)[]) {
     const flag = FLAGS[key];
@@ -116,13 +129,15 @@ export function resumeTarget(resumed: Resumed, requested: number | undefined): n
 
 export function epochRecord(e: EpochEvent): EpochRecord {
   const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
-  return { epoch: e.epoch, iteration: e.iteration, loss: num(e.loss), trainAcc: num(e.trainAcc), testAcc: num(e.testAcc) };
+  const record: EpochRecord = { epoch: e.epoch, iteration: e.iteration, loss: num(e.loss), trainAcc: num(e.trainAcc), testAcc: num(e.testAcc) };
+  if (e.valAcc !== undefined) record.valAcc = num(e.valAcc);
+  return record;
 }
 
 /** The metadata of a model file written at `state.iteration` (the network and optimizer are the state's). */
 export function modelMeta(
   config: TrainConfig,
-  data: { source: string; trainLimit?: number; testLimit?: number },
+  data: { source: string; trainLimit?: number; testLimit?: number; validation?: number },
   state: TrainState,
   history: EpochRecord[],
 ): ModelMeta {
@@ -137,7 +152,12 @@ export function modelMeta(
       seed: config.seed,
       backend: kernels().name === 'js' ? 'js' : 'wasm',
     },
-    data: { source: data.source, trainLimit: data.trainLimit ?? null, testLimit: data.testLimit ?? null },
+    data: {
+      source: data.source,
+      trainLimit: data.trainLimit ?? null,
+      testLimit: data.testLimit ?? null,
+      ...(data.validation === undefined ? {} : { validation: data.validation }),
+    },
     iteration: state.iteration,
     accuracy:
       last && last.trainAcc !== null && last.testAcc !== null ? { iteration: last.iteration, train: last.trainAcc, test: last.testAcc } : null,

@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
 import { loadDataset } from '../../data/sources.js';
+import { validationCount, withValidation } from '../../data/validation-split.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 import { checkModelInput, saveModel, type EpochRecord } from '../../model/model-file.js';
-import type { TrainEvent } from '../../train/events.js';
+import type { EpochEvent, TrainEvent } from '../../train/events.js';
 import { checkGates, makeSummary, type Gate } from '../../train/summary.js';
 import { DIVERGED_LOSS, initialState, itersPerEpoch, train, type TrainConfig, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { WriteError, writeFileAtomic } from '../../io/write-file.js';
@@ -20,8 +21,10 @@ import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { listenForInterrupt, SIGNAL_EXIT, type StopSignal } from '../interrupt.js';
 import { addOptions, trainOptions } from '../options.js';
 import { configureCommand, makeReporter, requireWritable, selectBackend } from '../setup.js';
+import { prepareData } from '../prepare-data.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 import { openCiRun, type CiCliOptions } from './train-ci.js';
+import { checkServeOptions, liveModel, openLivePage, type ServeCliOptions } from './train-serve.js';
 import { hiddenList, netFromOptions, optimizerFromOptions, type NetCliOptions, type OptimizerCliOptions } from '../net-options.js';
 import { netClassName, networkText, optimizerText } from '../../train/names.js';
 
@@ -29,16 +32,19 @@ import { netClassName, networkText, optimizerText } from '../../train/names.js';
 export const MAX_BATCH_ACTIVATIONS = 2 ** 26;
 
 /** CiCliOptions: --baseline, --max-drop, --max-train-drop, --max-loss-rise, --allow-config-change, --junit. */
-export interface TrainCliOptions extends CiCliOptions, NetCliOptions, OptimizerCliOptions {
+export interface TrainCliOptions extends CiCliOptions, NetCliOptions, OptimizerCliOptions, ServeCliOptions {
   batchSize: number;
   iters: number;
   epochs?: number;
   seed: number;
   data: string;
+  offline?: boolean;
   trainLimit?: number;
   testLimit?: number;
+  validation?: number;
   minTestAcc?: number;
   minTrainAcc?: number;
+  minValAcc?: number;
   maxLoss?: number;
   metrics?: string;
   save?: string;
@@ -77,21 +83,27 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   requireWritable('--save', opts.save);
   requireWritable('--plot', opts.plot);
   const ci = openCiRun(opts); // reads --baseline now: a bad file fails before any training (train-ci.ts)
+  checkServeOptions(opts);
   let resumed: Resumed | null = null;
   if (opts.resume !== undefined) {
     const read = readResume(opts.resume, opts, explicit);
     resumed = read.resumed;
     opts = { ...opts, ...read.fixed };
   }
+  if (opts.minValAcc !== undefined && opts.validation === undefined) throw new UsageError(`--min-val-acc ${opts.minValAcc} needs --validation FRACTION (there is no validation split to measure)`);
   const net = netFromOptions(opts); // usage errors before the data is loaded
   const optimizer = optimizerFromOptions(opts);
   selectBackend(opts.backend);
   const threads = opts.threads ?? availableParallelism();
   const reporter = makeReporter(opts);
+  await prepareData(opts.data, opts); // downloads fashion-mnist or kmnist on first use
   const loadStart = performance.now();
-  const dataset = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
+  const loaded = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
+  checkAgainstData(opts, loaded, reporter);
+  const dataset = opts.validation === undefined ? loaded : holdOutValidation(loaded, opts.validation, opts.seed);
   const loadMs = performance.now() - loadStart;
-  checkAgainstData(opts, dataset, reporter);
+  checkBatchSize(opts, dataset);
+  const dataOptions = { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit, validation: opts.validation };
   if (resumed && opts.save === undefined) reporter.note('bp-train: note: resuming without --save: the continued run will not be saved');
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
   const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
@@ -103,10 +115,11 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     iterations: resumed ? resumeTarget(resumed, opts.epochs !== undefined || explicit('iters') ? requested : undefined) : requested,
     seed: opts.seed,
   };
-  ci.begin(runConfig(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, dataset, kernels().name));
+  ci.begin(runConfig(config, dataOptions, dataset, kernels().name));
   const state = resumed?.state ?? initialState(config, dataset.train.rows * dataset.train.cols);
   const startIteration = state.iteration;
   const history: EpochRecord[] = [...(resumed?.meta.history ?? [])];
+  const live = await openLivePage(opts, dataset, (line) => reporter.note(line)); // --serve (train-serve.ts)
   const interrupt = listenForInterrupt((line) => reporter.note(line));
   const { stop } = interrupt;
   /**
@@ -131,7 +144,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   const save = async (saved: TrainState = state): Promise<boolean> => {
     if (opts.save === undefined || saveFailed) return false; // after a failure, the previous file stays as it is
     const file = opts.save;
-    const meta = modelMeta(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, saved, history);
+    const meta = modelMeta(config, dataOptions, saved, history);
     saveFailed = !(await attempt(() => saveModel(file, saved.net, meta, saved.optimizer.state())));
     return !saveFailed;
   };
@@ -139,10 +152,12 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     const emit = (event: TrainEvent): void => {
       if (event.event === 'epoch') history.push(epochRecord(event));
       reporter.event(event);
+      live?.event(event);
     };
-    // Only a run that saves needs the state measured: the trainer then keeps a copy of it while
-    // a measurement runs alongside training.
-    const afterMeasure = opts.save === undefined ? undefined : async (measured: TrainState): Promise<void> => {
+    // Only a run that saves (or serves its model to the live page) needs the state measured: the
+    // trainer then keeps a copy of it while a measurement runs alongside training.
+    const afterMeasure = opts.save === undefined && live === null ? undefined : async (measured: TrainState, epoch: EpochEvent): Promise<void> => {
+      live?.measured(() => liveModel(config, { source: opts.data, trainLimit: opts.trainLimit, testLimit: opts.testLimit }, measured, history), epoch);
       await save(measured);
     };
     const result = await train(dataset, config, state, { emit, stop, afterMeasure }, { threads });
@@ -161,7 +176,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
       if ((await attempt(() => writeChart(file, chart))) && !opts.quiet) reporter.note(`bp-train: chart written to ${file}`);
     }
     const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
-    const network = `${networkText(state.net.spec)}, ${optimizerText(state.optimizer.name, state.optimizer.hyper())}`;
+    const network = `${networkText(state.net.spec, state.net.weightDecayLambda)}, ${optimizerText(state.optimizer.name, state.optimizer.hyper())}`;
     const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, network, threads, loadMs, startIteration });
     ci.complete(summary);
     if (writeErrors.length > 0) summary.status = 'write-failed';
@@ -171,21 +186,38 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
       if (!(await attempt(() => writeFileAtomic(file, text)))) summary.status = 'write-failed';
     }
     reporter.summary(summary);
+    live?.summary(summary);
     await ci.report(summary, history, opts.json ? processOutput.err : processOutput.out, (line) => reporter.note(line), attempt);
     return ci.exitCode(finish(reporter, { result, gates, signal, writeErrors }), summary);
   } finally {
+    await live?.close(); // the last snapshot and the end of the event streams, then the server stops
     interrupt.dispose();
     reporter.close();
   }
 }
 
-/** Option values that only the loaded data can judge: notes for clamped limits, errors for batch sizes. */
+/** Option values that only the loaded data can judge: notes for clamped limits. */
 function checkAgainstData(opts: TrainCliOptions, dataset: Dataset, reporter: Reporter): void {
   for (const [flag, limit, split] of [['--train-limit', opts.trainLimit, dataset.train], ['--test-limit', opts.testLimit, dataset.test]] as const) {
     if (limit !== undefined && limit > split.count) {
       reporter.note(`bp-train: note: ${flag} ${limit} is more than the ${thousands(split.count)} examples there are: using all of them`);
     }
   }
+}
+
+/** The dataset with --validation's share of the training set held out; a share that leaves a split empty is a usage error. */
+export function holdOutValidation(dataset: Dataset, fraction: number, seed: number): Dataset {
+  const held = validationCount(dataset.train.count, fraction);
+  if (held < 1 || held >= dataset.train.count) {
+    throw new UsageError(
+      `--validation ${fraction} of the ${thousands(dataset.train.count)} training examples holds out ${held}: both the training and the validation split need at least one example`,
+    );
+  }
+  return withValidation(dataset, fraction, seed);
+}
+
+/** Batch sizes that only the training split (after --validation) can judge. */
+function checkBatchSize(opts: TrainCliOptions, dataset: Dataset): void {
   const trainSize = dataset.train.count;
   if (opts.batchSize > trainSize) {
     throw new UsageError(`--batch-size ${opts.batchSize} is larger than the ${trainSize} training examples (allowed: 1 to ${trainSize})`);
