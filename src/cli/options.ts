@@ -90,6 +90,11 @@ export const weightDecayOption: OptionDef = {
   description: 'L2 weight decay (book 6.4.1): (lambda / 2) sum W^2 over every W in the loss, lambda W in each W\'s gradient; biases and batch norm\'s gamma and beta are not decayed (default 0)',
   parse: finite(0, 1e6),
 };
+export const evalEveryOption: OptionDef = {
+  flags: '--eval-every <n>',
+  description: 'measure the accuracies every N iterations (default: every epoch; 0: only at the end); the training is the same',
+  parse: integer(0, MAX_ITERS),
+};
 export const backendOption: OptionDef = {
   flags: '--backend <name>',
   description:
@@ -132,6 +137,7 @@ export const trainOptions: OptionDef[] = [
   { flags: '--batch-size <n>', description: 'examples per iteration (1 to the train size)', defaultValue: 100, parse: integer(1, 1_000_000) },
   { flags: '--iters <n>', description: 'iterations (updates)', defaultValue: 10000, parse: integer(1, MAX_ITERS), conflicts: 'epochs' },
   { flags: '--epochs <n>', description: 'train for N epochs of train size / batch size iterations (instead of --iters)', parse: integer(1, 1_000_000) },
+  evalEveryOption,
   seedOption,
   dataOption,
   offlineOption,
@@ -263,11 +269,6 @@ const workersOption: OptionDef = {
   flags: '--workers <n>',
   description: 'trainings at once, one per worker thread at one thread each (default: one per core); no result depends on it',
   parse: integer(1, 256),
-};
-const evalEveryOption: OptionDef = {
-  flags: '--eval-every <n>',
-  description: 'measure the accuracies every N iterations (default: every epoch; 0: only at the end); the training is the same',
-  parse: integer(0, MAX_ITERS),
 };
 const quietOption: OptionDef = { flags: '--quiet', description: 'print only the results table' };
 

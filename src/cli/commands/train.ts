@@ -36,6 +36,8 @@ export interface TrainCliOptions extends CiCliOptions, NetCliOptions, OptimizerC
   batchSize: number;
   iters: number;
   epochs?: number;
+  /** Iterations between measurements (0: only at the end); default every epoch. */
+  evalEvery?: number;
   seed: number;
   data: string;
   offline?: boolean;
@@ -114,6 +116,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     batchSize: opts.batchSize,
     iterations: resumed ? resumeTarget(resumed, opts.epochs !== undefined || explicit('iters') ? requested : undefined) : requested,
     seed: opts.seed,
+    ...(opts.evalEvery !== undefined ? { measureEvery: opts.evalEvery } : {}),
   };
   ci.begin(runConfig(config, dataOptions, dataset, kernels().name));
   const state = resumed?.state ?? initialState(config, dataset.train.rows * dataset.train.cols);
