@@ -62,12 +62,6 @@ export function denseRows(out: usize, init: usize, x: usize, xStride: usize, M: 
     if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
     if (nv > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
   }
-  finishBlock(out, a0, a1, a2, a3, a4, a5, a6, nv, mode, aux);
-}
-
-/** A block's sums after `mode` (aux as denseRows'), stored at out: the end of every row kernel's block. */
-// @ts-ignore: decorator
-@inline export function finishBlock(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, nv: i32, mode: i32, aux: usize): void {
   if (mode != 0) {
     if (nv > 0) a0 = applyMode(a0, mode, aux);
     if (nv > 1) a1 = applyMode(a1, mode, aux + 16);

@@ -12,7 +12,8 @@
  * pairs in pixel order, x = byte / 255 from a table. The kernels below combine W1's rows over
  * such a list, as dense.as.ts does over all rows (the same order, less the zero terms).
  */
-import { blockWidth, finishBlock } from './dense.as';
+import { applyMode } from './activation.as';
+import { blockWidth, storeBlock } from './dense.as';
 
 /** Fills the byte -> float table: v -> float32(v / 255), the same numbers as data/batches.ts. */
 export function fillScaleTable(table: usize): void {
@@ -156,6 +157,8 @@ export function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz
   else sparseBlock(out, init, rows, val, nnz, o, mode, aux, 1);
 }
 
+// NOTE: its loads of init and its epilogue are denseBlock's (dense.as.ts), written out: with
+// one shared inline function for them, binaryen's code was 2-3% slower a step and a count.
 // @ts-ignore: decorator
 @inline function sparseBlock(out: usize, init: usize, rows: usize, val: usize, nnz: i32, o: usize, mode: i32, aux: usize, nv: i32): void {
   const zero = f32x4.splat(0);
@@ -178,7 +181,16 @@ export function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz
     if (nv > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
     if (nv > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
   }
-  finishBlock(out, a0, a1, a2, a3, a4, a5, a6, nv, mode, aux);
+  if (mode != 0) {
+    if (nv > 0) a0 = applyMode(a0, mode, aux);
+    if (nv > 1) a1 = applyMode(a1, mode, aux + 16);
+    if (nv > 2) a2 = applyMode(a2, mode, aux + 32);
+    if (nv > 3) a3 = applyMode(a3, mode, aux + 48);
+    if (nv > 4) a4 = applyMode(a4, mode, aux + 64);
+    if (nv > 5) a5 = applyMode(a5, mode, aux + 80);
+    if (nv > 6) a6 = applyMode(a6, mode, aux + 96);
+  }
+  storeBlock(out, a0, a1, a2, a3, a4, a5, a6, nv);
 }
 
 /** One list's columns [c0, c1) of a sparse row combination, block by block (out, init and aux from column 0 of their rows). */
