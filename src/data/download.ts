@@ -29,6 +29,7 @@ import type { Dispatcher } from 'undici';
 import type { CatalogFile } from './catalog.js';
 import { DataError } from './data-error.js';
 import { MAX_IDX_BYTES } from './idx.js';
+import { CAUSES } from '../io/write-file.js';
 
 /** What a download shows as it goes: a bar on a terminal, lines in a log (report/download-progress.ts). */
 export interface DownloadProgress {
@@ -440,20 +441,9 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-/** Causes for people, by errno code. */
-const DISK_CAUSES: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EIO: 'input/output error',
-  EFBIG: 'file too large',
-};
-
 function diskError(err: unknown): DiskError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return new DiskError((code !== undefined && DISK_CAUSES[code]) || (err instanceof Error ? err.message : String(err)));
+  return new DiskError((code !== undefined && CAUSES[code]) || (err instanceof Error ? err.message : String(err)));
 }
 
 /** " after 1.2 MB of 25.2 MB", or nothing before the first byte. */

@@ -53,7 +53,7 @@ export class WriteError extends Error {
 }
 
 /** Causes for people, by errno code; any other code gets the system's own words. */
-const CAUSES: Record<string, string> = {
+export const CAUSES: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on device',
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
