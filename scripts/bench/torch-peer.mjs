@@ -20,13 +20,14 @@
 // Besides the times: bp-train's useful GFLOP/s, the multiply-adds of the network (2 flops each)
 // with only the nonzero pixels for the first layer (the training images' average) and no dX for
 // it, over its time in steps and waiting for measurements, and their share of this machine's
-// 128-bit SIMD peak, taken as cores x clock x 8 flops a cycle (two f32x4 operations a cycle, a
-// multiply and an add: WebAssembly SIMD has no fused multiply-add).
+// 128-bit SIMD peak as measured (simd-peak.mjs: one core's rate of independent f32x4 multiply
+// and add pairs, times the cores; WebAssembly SIMD has no fused multiply-add).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { findGnuTime, measure, median } from './measure.mjs';
+import { measureSimdPeak } from './simd-peak.mjs';
 
 const PEER = fileURLToPath(new URL('../peers/torch_mlp.py', import.meta.url));
 const TRAIN_SIZE = 60000;
@@ -80,17 +81,6 @@ function usefulFlops(config, nnz, measurements) {
   return step * config.batch * config.iters + count * (TRAIN_SIZE + TEST_SIZE) * measurements;
 }
 
-/** Cores x clock (MHz, from /proc/cpuinfo) x 8 flops a cycle, in GFLOP/s; undefined without a clock. */
-function simdPeak() {
-  try {
-    const mhz = [...readFileSync('/proc/cpuinfo', 'utf8').matchAll(/^cpu MHz\s*:\s*([\d.]+)$/gm)].map((m) => Number(m[1]));
-    if (mhz.length === 0) return undefined;
-    return { gflops: (os.availableParallelism() * median(mhz) * 8) / 1000, mhz: median(mhz) };
-  } catch {
-    return undefined;
-  }
-}
-
 export function benchTorch({ runs, args, bin }) {
   const rest = [...args];
   let only = 'all';
@@ -114,10 +104,10 @@ export function benchTorch({ runs, args, bin }) {
   const evalEveryZero = help.includes('--eval-every') ? ['--eval-every', '0'] : [];
   const timeBin = findGnuTime();
   const nnz = nonzeroPixels();
-  const peak = simdPeak();
+  const peak = measureSimdPeak();
   console.log(`peer:    ${python} scripts/peers/torch_mlp.py CONFIG (torch ${probe.stdout.trim()}, 1 thread)`);
   console.log(`outside: ${timeBin ? `${timeBin} -f '%e %M %U %S' (ext s: elapsed; MB: peak RSS; other s: CPU time used by other processes meanwhile)` : "the parent's clock; no GNU time, so each program's own peak RSS"}`);
-  console.log(`useful work: ${nnz.toFixed(1)} nonzero pixels an image on average; SIMD peak ${peak ? `${peak.gflops.toFixed(0)} GFLOP/s (${os.availableParallelism()} cores x ${peak.mhz.toFixed(0)} MHz x 8)` : 'unknown (no clock in /proc/cpuinfo)'}`);
+  console.log(`useful work: ${nnz.toFixed(1)} nonzero pixels an image on average; SIMD peak ${peak ? `${peak.gflops.toFixed(0)} GFLOP/s (measured: ${peak.perCore.toFixed(1)} a core x ${os.availableParallelism()}, scripts/bench/simd-peak.mjs)` : 'unknown (its kernel did not build)'}`);
   if (evalEveryZero.length === 0) console.log('note: this bp-train has no --eval-every: on compare it measures every epoch (5 times), the peer once');
   console.log();
 
