@@ -14,7 +14,7 @@ import { BatchBuilder } from '../data/batches.js';
 import { kernels } from '../kernels/backend.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Yield } from './engine.js';
-import { paramArrays, programRuns, WasmProgram } from './wasm-program.js';
+import { bufferArrays, paramArrays, programRuns, WasmProgram } from './wasm-program.js';
 
 /** Rows per float chunk on the layer path: memory stays small, the event loop gets its turns. */
 export const EVAL_CHUNK = 1000;
@@ -45,7 +45,7 @@ export class RangeCounter {
     let correct = 0;
     if (program !== null) {
       program.setParams(paramArrays(this.net));
-      program.setBuffers(Object.fromEntries(Object.entries(this.net.buffers).map(([name, m]) => [name, m.data])));
+      program.setBuffers(bufferArrays(this.net));
       for (let done = 0; done < count; done += PROGRAM_CHUNK) {
         correct += program.countCorrect(split, start + done, Math.min(PROGRAM_CHUNK, count - done));
         await yielder?.maybeYield();

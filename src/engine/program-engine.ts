@@ -19,7 +19,7 @@ import type { Engine, EngineInit, MeasureRequest, Measurement } from './engine.j
 import { teamSize } from './team-size.js';
 import { measurementOf } from './measurement.js';
 import { TeamMeasurer } from './team-measurer.js';
-import { paramArrays, programRuns, WasmProgram } from './wasm-program.js';
+import { bufferArrays, paramArrays, programRuns, WasmProgram } from './wasm-program.js';
 
 /** The optimizer's hyperparameters, under the names WasmProgram takes. */
 function hyperOf(optimizer: Optimizer): Hyperparameters {
@@ -92,7 +92,7 @@ export class ProgramEngine implements Engine {
       }
       await ready;
       program.setParams(paramArrays(net));
-      program.setBuffers(Object.fromEntries(Object.entries(net.buffers).map(([name, m]) => [name, m.data])));
+      program.setBuffers(bufferArrays(net));
       program.loadOptimizerState(optimizer.state());
       program.iteration = net.iteration;
     } catch (e) {

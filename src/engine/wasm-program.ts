@@ -65,6 +65,11 @@ export function paramArrays(net: MultiLayerNet): Record<string, Float32Array | F
   return Object.fromEntries(Object.entries(net.params).map(([name, m]) => [name, m.data]));
 }
 
+/** The net's buffers' own arrays (batch norm's running statistics), by name, as setBuffers takes them. */
+export function bufferArrays(net: MultiLayerNet): Record<string, Float32Array | Float64Array> {
+  return Object.fromEntries(Object.entries(net.buffers).map(([name, m]) => [name, m.data]));
+}
+
 export class WasmProgram {
   readonly plan: NetPlan;
   readonly optimizer: OptimizerName;

@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bufferArrays } from '../../src/engine/wasm-program.js';
 import { setBackend } from '../../src/kernels/backend.js';
 import { ACTIVATIONS } from '../../src/network/spec.js';
 import type { OptimizerName } from '../../src/optim/optimizer.js';
@@ -55,7 +56,7 @@ async function compare(c: Case): Promise<void> {
       expect(d.normwise * Math.sqrt(norm), `${d.name} norm-wise (relative ${d.normwise})`).toBeLessThanOrEqual(1e-5 * Math.sqrt(norm) + 1e-7 * Math.sqrt(e.length));
     }
     const stats = program.getBuffers();
-    const statsExpected = Object.fromEntries(Object.entries(net.buffers).map(([k, m]) => [k, m.data]));
+    const statsExpected = bufferArrays(net);
     expect(Object.keys(stats)).toEqual(Object.keys(statsExpected));
     for (const d of tensorDiffs(stats, statsExpected)) expect(d.normwise, d.name).toBeLessThanOrEqual(c.optimizer === 'adam' ? 1e-3 : 1e-5);
     setBackend('js');

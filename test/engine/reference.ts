@@ -12,7 +12,7 @@ import { MultiLayerNet } from '../../src/network/multi-layer-net.js';
 import type { Activation } from '../../src/network/spec.js';
 import { makeOptimizer, type Hyperparameters } from '../../src/optim/make-optimizer.js';
 import type { OptimizerName } from '../../src/optim/optimizer.js';
-import { WasmProgram } from '../../src/engine/wasm-program.js';
+import { bufferArrays, WasmProgram } from '../../src/engine/wasm-program.js';
 import type { FusionRule } from '../../src/engine/program.js';
 
 export interface Case {
@@ -68,7 +68,7 @@ export function programFor(split: Split, c: Case, net: MultiLayerNet): WasmProgr
     useBatchnorm: c.useBatchnorm, useDropout: c.useDropout, dropoutRatio: c.dropoutRatio, seed: net.seed,
   });
   program.setParams(Object.fromEntries(Object.entries(net.params).map(([k, m]) => [k, m.data])));
-  program.setBuffers(Object.fromEntries(Object.entries(net.buffers).map(([k, m]) => [k, m.data])));
+  program.setBuffers(bufferArrays(net));
   program.iteration = net.iteration;
   return program;
 }
