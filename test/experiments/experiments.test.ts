@@ -199,4 +199,19 @@ describe('the pool of training workers', () => {
     expect(outcomes[0]!.iterations).toBeGreaterThan(0);
     expect(outcomes[0]!.losses.length).toBe(outcomes[0]!.iterations);
   });
+
+  it('posts each run\'s progress about every 100 ms of training, even with a measurement every few steps', async () => {
+    const dataset = blobDataset(1000, 100);
+    const runs: RunSpec[] = [{ label: 'small epochs', config: { hidden: 50, weightInitStd: 0.01, lr: 0.1, batchSize: 100, iterations: 1_000_000, seed: 1, measureEvery: 3 } }];
+    const posts: { iteration: number; loss: number }[] = [];
+    const stop = { requested: false };
+    setTimeout(() => (stop.requested = true), 1500);
+    const [outcome] = await runAll(dataset, runs, { workers: 1, backend: 'wasm', stop, events: { progress: (_, iteration, _total, loss) => posts.push({ iteration, loss }) } });
+    const ms = outcome!.trainMs + outcome!.evalMs;
+    // A post is due 100 ms after the last; a gap is at most that plus one step and one measurement.
+    expect(posts.length).toBeGreaterThanOrEqual(Math.floor(ms / 200));
+    expect(posts.length).toBeLessThanOrEqual(Math.ceil(ms / 100) + 1);
+    for (let i = 1; i < posts.length; i++) expect(posts[i].iteration).toBeGreaterThan(posts[i - 1].iteration);
+    for (const p of posts) expect(Number.isFinite(p.loss) && p.loss > 0).toBe(true);
+  });
 });
