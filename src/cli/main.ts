@@ -3,15 +3,9 @@
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
 import { EXIT, reportError } from './errors.js';
-import { makeCompareCommand } from './commands/compare.js';
-import { makeDataCommand } from './commands/data.js';
-import { makeDiffCommand } from './commands/diff.js';
-import { makeGradcheckCommand } from './commands/gradcheck.js';
-import { makeEvalCommand } from './commands/eval.js';
-import { makeExportPageCommand } from './commands/export-page.js';
-import { makePredictCommand } from './commands/predict.js';
-import { makeSearchCommand } from './commands/search.js';
-import { makeServeCommand } from './commands/serve.js';
+import {
+  makeCompareCommand, makeDataCommand, makeDiffCommand, makeEvalCommand, makeExportPageCommand, makeGradcheckCommand, makePredictCommand, makeSearchCommand, makeServeCommand,
+} from './command-table.js';
 import { makeTrainCommand } from './commands/train.js';
 import { version } from './version.js';
 

@@ -6,7 +6,6 @@
  * (experiments/presets.ts). Prints a line per finished run (in the runs' order), a table, and
  * with --json JSON lines ending in the summary.
  */
-import { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
 import type { RunOutcome, RunSpec } from '../../experiments/experiment.js';
 import { presetPlan, type ExperimentPlan, type PresetName } from '../../experiments/presets.js';
@@ -26,8 +25,7 @@ import { itersPerEpoch, type TrainConfig } from '../../train/trainer.js';
 import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { SIGNAL_EXIT } from '../interrupt.js';
 import { netFromOptions, optimizerFromOptions } from '../net-options.js';
-import { addOptions, compareOptions } from '../options.js';
-import { configureCommand, requireWritable, selectBackend } from '../setup.js';
+import { requireWritable, selectBackend } from '../setup.js';
 import { checkBatchSizes, experimentData, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: a list when given, the default (one value, unparsed) when not. */
@@ -78,16 +76,6 @@ type VaryingKey = keyof typeof VARYING;
 
 /** What a preset lets the command line change (everything else is its protocol). */
 const PRESET_OVERRIDES = new Set(['preset', 'iters', 'epochs', 'evalEvery', 'seed', 'data', 'offline', 'trainLimit', 'testLimit', 'validation', 'plot', 'workers', 'backend', 'json', 'quiet', 'debug']);
-
-export function makeCompareCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('compare').description(
-    "train several configurations that differ in one option (a list: --optimizer sgd,momentum,adagrad,adam) or a --preset of the book's chapter-6 experiments, on all cores; one chart, a table, JSON lines",
-  );
-  addOptions(command, compareOptions);
-  configureCommand(command);
-  command.action((opts: CompareCliOptions, cmd: Command) => run(compareCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli')));
-  return command;
-}
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 

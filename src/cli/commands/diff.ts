@@ -6,29 +6,16 @@
  * It reads every file before printing anything: a missing or malformed one is a data error
  * (exit 3) naming it.
  */
-import { Command } from 'commander';
 import { readMetricsFile } from '../../train/metrics-file.js';
 import { diffMetrics } from '../../train/metrics-diff.js';
 import { diffJson, diffMarkdown, diffText } from '../../report/diff-table.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT, UsageError } from '../errors.js';
-import { addOptions, diffOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
 
 export interface DiffCliOptions {
   json?: boolean;
   md?: boolean;
   debug?: boolean;
-}
-
-export function makeDiffCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('diff')
-    .description('metrics files (--metrics) side by side: figures, settings and environment, with the changes against the first file')
-    .argument('<files...>', 'two or more metrics files; the first is the baseline');
-  addOptions(command, diffOptions);
-  configureCommand(command);
-  command.action((files: string[], opts: DiffCliOptions) => run(diffCommand(files, opts)));
-  return command;
 }
 
 export async function diffCommand(files: string[], opts: DiffCliOptions): Promise<number> {

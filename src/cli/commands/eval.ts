@@ -5,7 +5,6 @@
  * The data defaults to the model's own (source and --test-limit), so the accuracy printed
  * here is the one its training run printed.
  */
-import { Command } from 'commander';
 import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
 import { checkModelInput, loadModel } from '../../model/model-file.js';
@@ -16,8 +15,7 @@ import { acc, thousands } from '../../report/format.js';
 import { evalChart, writeChart } from '../../report/plots.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
-import { addOptions, evalOptions } from '../options.js';
-import { configureCommand, requireWritable } from '../setup.js';
+import { requireWritable } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { DIGIT_CLASS_NAMES } from '../../data/catalog.js';
 import { className, displayWidth, isDigitNames, padEndColumns } from '../../report/class-names.js';
@@ -30,14 +28,6 @@ export interface EvalCliOptions {
   plot?: string;
   json?: boolean;
   debug?: boolean;
-}
-
-export function makeEvalCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('eval').description('test a saved model: accuracy, per-class accuracy, confusion matrix');
-  addOptions(command, evalOptions);
-  configureCommand(command);
-  command.action((opts: EvalCliOptions) => run(evalCommand(opts)));
-  return command;
 }
 
 export async function evalCommand(opts: EvalCliOptions): Promise<number> {

@@ -5,25 +5,14 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { WriteError, writeFileAtomic } from '../../io/write-file.js';
 import { DATA_SCRIPT, dataScript, readPageFiles } from '../../serve/page-files.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
-import { addOptions, exportPageOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
 import { modelPageData, type ModelPageCliOptions } from './model-page.js';
 
 export interface ExportPageCliOptions extends ModelPageCliOptions {
   out: string;
-}
-
-export function makeExportPageCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('export-page').description('write the page of a saved model as static files (the model included): open index.html from disk, or publish the folder on any static host');
-  addOptions(command, exportPageOptions);
-  configureCommand(command);
-  command.action((opts: ExportPageCliOptions) => run(exportPageCommand(opts)));
-  return command;
 }
 
 export async function exportPageCommand(opts: ExportPageCliOptions): Promise<number> {

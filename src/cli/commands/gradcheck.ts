@@ -2,7 +2,6 @@
  * `bp-train gradcheck`: backprop against numerical gradients on the first training images
  * (book 5.7.3). Exit 0 when every mean difference is within --tolerance, 1 otherwise.
  */
-import { Command } from 'commander';
 import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
 import { gradcheck, gradcheckNet, type GradcheckResult } from '../../train/gradcheck.js';
@@ -11,8 +10,7 @@ import { netFromOptions, type NetCliOptions } from '../net-options.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
-import { addOptions, gradcheckOptions } from '../options.js';
-import { configureCommand, selectBackend } from '../setup.js';
+import { selectBackend } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
 
@@ -29,14 +27,6 @@ export interface GradcheckCliOptions extends NetCliOptions {
 }
 
 export const DEFAULT_TOLERANCE = { float64: 1e-7, float32: 1e-5 } as const;
-
-export function makeGradcheckCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('gradcheck').description('compare backprop gradients with numerical ones (central differences, h = 1e-4)');
-  addOptions(command, gradcheckOptions);
-  configureCommand(command);
-  command.action((opts: GradcheckCliOptions) => run(gradcheckCommand(opts)));
-  return command;
-}
 
 export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));

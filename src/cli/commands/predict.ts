@@ -5,7 +5,6 @@
  * An image that cannot be read (missing, a directory, not a PNG, truncated or corrupt) is one
  * line on stderr; the others are still classified and printed, and the exit code is 3 at the end.
  */
-import { Command } from 'commander';
 import chalk from 'chalk';
 import { readDigitPng, FIELD, type DigitImage } from '../../data/png-digit.js';
 import { DataError } from '../../data/data-error.js';
@@ -17,27 +16,12 @@ import { probabilities } from '../../network/probabilities.js';
 import { decideColor, initColor } from '../../report/color.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT, reportError } from '../errors.js';
-import { addOptions, predictOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
 
 export interface PredictCliOptions {
   model: string;
   invert?: boolean;
   json?: boolean;
   debug?: boolean;
-}
-
-export function makePredictCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('predict')
-    .description(
-      'classify PNG images of handwritten digits with a saved model\n' +
-        'An unreadable image is one line on stderr; the others are still printed, then the exit code is 3.',
-    )
-    .argument('<image...>', 'PNG files');
-  addOptions(command, predictOptions);
-  configureCommand(command);
-  command.action((images: string[], opts: PredictCliOptions) => run(predictCommand(images, opts)));
-  return command;
 }
 
 export interface Prediction {

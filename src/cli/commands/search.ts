@@ -6,7 +6,6 @@
  * The trials run on all cores; the table ranks them best first, --json ends with the summary
  * (best first), --plot draws the 20 best as the book does.
  */
-import { Command } from 'commander';
 import type { RunOutcome } from '../../experiments/experiment.js';
 import { drawTrials, rankTrials, trialRuns, type SearchSpace, type TrialResult } from '../../experiments/random-search.js';
 import { kernels, type BackendName } from '../../kernels/backend.js';
@@ -23,9 +22,9 @@ import { EXIT, writeErrorLine } from '../errors.js';
 import { SIGNAL_EXIT } from '../interrupt.js';
 import { positiveRange } from '../list-parsers.js';
 import { hiddenList, netFromOptions } from '../net-options.js';
-import { addOptions, MAX_HIDDEN_LAYERS, searchOptions } from '../options.js';
+import { MAX_HIDDEN_LAYERS } from '../options.js';
 import { integerList } from '../parsers.js';
-import { configureCommand, requireWritable, selectBackend } from '../setup.js';
+import { requireWritable, selectBackend } from '../setup.js';
 import { checkBatchSizes, experimentData, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: defaults unparsed (the ranges and --hidden as their text). */
@@ -52,16 +51,6 @@ export interface SearchCliOptions {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
-}
-
-export function makeSearchCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('search').description(
-    "the book's random search for lr and weight decay (6.5.3): log-uniform draws, each trained on all cores and scored by its validation accuracy; a ranked table, JSON lines, the best trials' chart",
-  );
-  addOptions(command, searchOptions);
-  configureCommand(command);
-  command.action((opts: SearchCliOptions) => run(searchCommand(opts)));
-  return command;
 }
 
 const range = (value: string | [number, number]): [number, number] => (typeof value === 'string' ? positiveRange()(value) : value);

@@ -5,28 +5,17 @@
  */
 import { closeSync } from 'node:fs';
 import tty from 'node:tty';
-import { Command } from 'commander';
 import { readPageFiles, servedFiles } from '../../serve/page-files.js';
 import { PageServer } from '../../serve/page-server.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
 import { STOP_SIGNALS, type StopSignal } from '../interrupt.js';
 import { listenOrExplain, urlLine } from '../listen.js';
-import { addOptions, serveOptions } from '../options.js';
-import { configureCommand } from '../setup.js';
 import { modelPageData, type ModelPageCliOptions } from './model-page.js';
 
 export interface ServeCliOptions extends ModelPageCliOptions {
   port: number;
   host: string;
-}
-
-export function makeServeCommand(run: (code: Promise<number>) => void): Command {
-  const command = new Command('serve').description("serve the page of a saved model: its history, weights, confusion matrix and mistakes, and a pad to draw digits on (inference runs in the page)");
-  addOptions(command, serveOptions);
-  configureCommand(command);
-  command.action((opts: ServeCliOptions) => run(serveCommand(opts)));
-  return command;
 }
 
 export async function serveCommand(opts: ServeCliOptions): Promise<number> {
