@@ -2,9 +2,9 @@
  * A worker thread of run-pool.ts: trains the runs it is sent, one at a time, each at one
  * thread (the trainer's threads: 1, so its engine takes no helpers and counts in line), on the
  * dataset it was started with (shared memory when the loader left it there). For each run it
- * posts progress every PROGRESS_MS of training (the mean loss of the steps since the last post),
- * and the outcome at the end; 'stop' ends the current run after
- * its current iteration (reported as interrupted); 'close' lets the thread end once idle.
+ * posts the trainer's progress events (every 100 ms of training) and the outcome at the end;
+ * 'stop' ends the current run after its current iteration (reported as interrupted); 'close'
+ * lets the thread end once idle.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend, type BackendName } from '../kernels/backend.js';
@@ -26,13 +26,6 @@ export type RunRequest = { type: 'run'; index: number; spec: RunSpec } | { type:
 export type RunReply =
   | { type: 'progress'; index: number; iteration: number; iterations: number; loss: number }
   | { type: 'done'; outcome: RunOutcome };
-
-/**
- * How often a run posts its progress. Counted here, by the steps, rather than at the trainer's
- * own progress events: those come only when its yield falls between two measurements, which on
- * small epochs (a measurement every few milliseconds) can be seconds apart.
- */
-const PROGRESS_MS = 100;
 
 const init = workerData as RunWorkerInit;
 const port = parentPort;
@@ -93,9 +86,6 @@ async function runOne(index: number, spec: RunSpec, stop: { requested: boolean }
     trainMs: 0,
     evalMs: 0,
   };
-  let posted = performance.now();
-  let sinceSum = 0;
-  let sinceCount = 0;
   try {
     const state = initialState(config, dataset.train.rows * dataset.train.cols);
     const result = await train(
@@ -105,20 +95,14 @@ async function runOne(index: number, spec: RunSpec, stop: { requested: boolean }
       {
         emit: (event) => {
           if (event.event === 'epoch') history.push(event);
+          else if (event.event === 'progress') {
+            port!.postMessage({ type: 'progress', index, iteration: event.iteration, iterations: event.iterations, loss: event.loss } satisfies RunReply);
+          }
         },
         stop,
         onStep: (iteration, loss) => {
           losses[Math.floor((iteration - 1) / stride)] += loss / stride;
           recent[(iteration - 1) % epoch] = loss;
-          sinceSum += loss;
-          sinceCount++;
-          const now = performance.now();
-          if (now - posted >= PROGRESS_MS) {
-            port!.postMessage({ type: 'progress', index, iteration, iterations: config.iterations, loss: sinceSum / sinceCount } satisfies RunReply);
-            posted = now;
-            sinceSum = 0;
-            sinceCount = 0;
-          }
         },
       },
       { threads: 1 },

@@ -202,6 +202,7 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
   const maxLoss = config.maxLoss ?? DIVERGED_LOSS;
   const rows = new Int32Array(config.batchSize);
   const yielder = new Yielder();
+  let progressAt = performance.now();
   const started = performance.now();
   const result: TrainResult = {
     iterations: state.iteration,
@@ -322,15 +323,19 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
         lossCount = 0;
         resume();
       }
-      const yielded = await yielder.maybeYield();
+      await yielder.maybeYield();
       if (pending?.measurement.settled) {
         pause();
         await finishPending();
         resume();
       }
-      // Right after a measurement there is nothing new to report (and no loss to average); while
-      // one is pending, this epoch's progress would come before the last epoch's event.
-      if (yielded && lossCount > 0 && pending === null) {
+      // Progress every yielder interval of the loop, by the clock: measurements in line yield
+      // too, so with small epochs the loop's own yields can be seconds apart. Right after a
+      // measurement there is nothing new to report (and no loss to average); while one is
+      // pending, this epoch's progress would come before the last epoch's event.
+      const now = performance.now();
+      if (now - progressAt >= yielder.intervalMs && lossCount > 0 && pending === null) {
+        progressAt = now;
         const epoch = Math.ceil(state.iteration / perEpoch);
         hooks.emit({
           event: 'progress',
@@ -340,8 +345,8 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
           itersPerEpoch: perEpoch,
           iterations: config.iterations,
           loss: lossSum / lossCount,
-          elapsedMs: Math.round(performance.now() - started),
-          trainMs: result.trainMs + performance.now() - stepStart,
+          elapsedMs: Math.round(now - started),
+          trainMs: result.trainMs + now - stepStart,
         });
       }
       if (hooks.stop?.requested && state.iteration < config.iterations) {
