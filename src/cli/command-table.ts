@@ -1,8 +1,8 @@
 /**
  * Every command but training (commands/train.ts): its name, description, arguments and
  * options, which `--help` lists, and an action that loads the command's code only when it runs.
- * A training run, the common case, then loads none of it (about 2.4 MB of peak memory and
- * some milliseconds of start-up in the default run).
+ * A training run, the common case, then loads none of it: 35 modules fewer, and 1 to 1.5 MiB
+ * less peak memory in the default run.
  */
 import { Command } from 'commander';
 import type { CompareCliOptions } from './commands/compare.js';
