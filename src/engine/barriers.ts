@@ -43,10 +43,11 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
     }
     case 'ACT_BACKWARD':
       return { reads: [[s(f.DA), partOf(f.RUNS)], [s(f.H), partOf(f.RUNS)]], writes: [[s(f.DA), partOf(f.RUNS)]] };
+    // W1's rows of this thread's pixels, from every column of dA1; db1 in its columns.
     case 'SPARSE_SGD':
-      return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DB), partOf(f.RUNS)]] };
+      return { reads: [[s(f.DA), 'all'], ['lists', 'all']], writes: [[s(f.DB), partOf(f.RUNS)]] };
     case 'SPARSE_GRAD':
-      return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DW), partOf(f.RUNS)], [s(f.DB), partOf(f.RUNS)]] };
+      return { reads: [[s(f.DA), 'all'], ['lists', 'all']], writes: [[s(f.DW), 'row0'], [s(f.DB), partOf(f.RUNS)]] };
     case 'BN_FORWARD': {
       const part = partOf(f.RUNS);
       return { reads: [[s(f.X), part]], writes: [[s(f.X), part], [s(f.XN), part], [s(f.MEAN), part], [s(f.VAR), part], [s(f.STD), part]] };
@@ -65,7 +66,7 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
       // Each thread steps the parts of the gradients that updateRegions gives it.
       const reads: [string, Part][] = [];
       for (let k = 1; k <= L; k++) {
-        reads.push([`grads.W${k}`, k === 1 ? 'col1' : `col${k - 1}`], [`grads.b${k}`, `col${k}`]);
+        reads.push([`grads.W${k}`, k === 1 ? 'row0' : `col${k - 1}`], [`grads.b${k}`, `col${k}`]);
       }
       return { reads, writes: [] };
     }

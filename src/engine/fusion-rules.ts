@@ -25,13 +25,13 @@ export interface RuleOptions {
 export function sparseInput(ops: readonly Op[]): Op[] {
   const first = ops.find((o) => o.name === 'DENSE_AFFINE' && o.fields.IN === 'X');
   if (first === undefined) return [...ops];
-  const { W_ROW_BYTES: rowBytes, IN_COUNT: pixels } = first.fields;
+  const rowBytes = first.fields.W_ROW_BYTES;
   return ops.map((o): Op => {
     const f = o.fields;
     if (o.name === 'GATHER') return op('LIST', { W: 'params.W1', ROW_BYTES: rowBytes });
     if (o === first) return op('SPARSE_AFFINE', { OUT: f.OUT, OUT_ROW_BYTES: f.OUT_ROW_BYTES, B: f.B, ACT: f.ACT, RUNS: f.RUNS, VALID_END: f.VALID_END });
     if (o.name === 'DENSE_BACKWARD' && f.X === 'X') {
-      return op('SPARSE_GRAD', { DA: f.DY, DA_ROW_BYTES: f.DY_ROW_BYTES, DB: f.DB, RUNS: f.DB_RUNS, DW: f.DW, W: f.W, W_ROWS: pixels, W_ROW_BYTES: rowBytes });
+      return op('SPARSE_GRAD', { DA: f.DY, DA_ROW_BYTES: f.DY_ROW_BYTES, DB: f.DB, RUNS: f.DB_RUNS, DW: f.DW, W: f.W, W_ROW_BYTES: rowBytes, ROW_RUNS: 'runs0' });
     }
     return o;
   });
@@ -92,7 +92,10 @@ export function sgdFromPixelLists(ops: readonly Op[], options: RuleOptions): Op[
   if (options.optimizer !== 'sgd' || options.weightDecayLambda > 0) return [...ops];
   if (!ops.some((o) => o.name === 'SPARSE_GRAD')) return [...ops];
   return ops.map((o): Op => {
-    if (o.name === 'SPARSE_GRAD') return op('SPARSE_SGD', { DA: o.fields.DA, DA_ROW_BYTES: o.fields.DA_ROW_BYTES, DB: o.fields.DB, RUNS: o.fields.RUNS });
+    if (o.name === 'SPARSE_GRAD') {
+      const f = o.fields;
+      return op('SPARSE_SGD', { DA: f.DA, DA_ROW_BYTES: f.DA_ROW_BYTES, DB: f.DB, RUNS: f.RUNS, W: f.W, W_ROW_BYTES: f.W_ROW_BYTES, ROW_RUNS: f.ROW_RUNS });
+    }
     if (o.name === 'UPDATE') return op('UPDATE', { ...o.fields, REGIONS: 'regionsWithoutW1' });
     return o;
   });

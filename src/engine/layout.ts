@@ -140,8 +140,8 @@ export const OP_FIELDS = {
     'DY_SKIP', 'X_SKIP',
   ],
   ACT_BACKWARD: ['DA', 'ROW_BYTES', 'H', 'ACT', 'RUNS'],
-  SPARSE_SGD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS'],
-  SPARSE_GRAD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'DW', 'W', 'W_ROWS', 'W_ROW_BYTES'],
+  SPARSE_SGD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'W', 'W_ROW_BYTES', 'ROW_RUNS'],
+  SPARSE_GRAD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'DW', 'W', 'W_ROW_BYTES', 'ROW_RUNS'],
   UPDATE: ['KIND', 'PARAMS', 'GRADS', 'SLOT0', 'SLOT1', 'REGIONS'],
   // Batch norm and dropout (norm-ops.as.ts), each on this thread's columns of its layer.
   BN_FORWARD: ['X', 'ROW_BYTES', 'XN', 'MEAN', 'VAR', 'STD', 'GAMMA', 'BETA', 'ACT', 'RUNS', 'VALID_END'],

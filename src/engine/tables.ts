@@ -5,15 +5,18 @@
 import { MAX_TEAM, TEAM, regionsBytes, type ProgramLayout } from './layout.js';
 import { addressOf } from './encode.js';
 
-/** The runs tables: for layer 0 (pixel rows, split evenly) and layers 1 .. L, (c0, c1) per thread, MAX_TEAM pairs each. */
+/** Thread t's rows of W1, [r0, r1): its pixels, the input split evenly. */
+function pixelRows(layout: ProgramLayout, t: number): [number, number] {
+  const T = layout.threads;
+  return [Math.floor((layout.inputSize * t) / T), Math.floor((layout.inputSize * (t + 1)) / T)];
+}
+
+/** The runs tables: for layer 0 (pixel rows, pixelRows) and layers 1 .. L, (c0, c1) per thread, MAX_TEAM pairs each. */
 export function runsTables(layout: ProgramLayout): Int32Array {
   const L = layout.layers.length;
   const words = new Int32Array((L + 1) * MAX_TEAM * 2);
   const T = layout.threads;
-  for (let t = 0; t < T; t++) {
-    words[t * 2] = Math.floor((layout.inputSize * t) / T);
-    words[t * 2 + 1] = Math.floor((layout.inputSize * (t + 1)) / T);
-  }
+  for (let t = 0; t < T; t++) words.set(pixelRows(layout, t), t * 2);
   layout.layers.forEach((layer, i) => {
     layer.runs.forEach(([c0, c1], t) => {
       words[((i + 1) * MAX_TEAM + t) * 2] = c0;
@@ -26,8 +29,8 @@ export function runsTables(layout: ProgramLayout): Int32Array {
 
 /**
  * An UPDATE op's regions: per thread, the parts of the tensors whose gradients it computed
- * (W1 and b1: its columns of layer 1; W_k, k >= 2: its rows, its columns of layer k - 1; b_k:
- * its columns of layer k, thread 0's for the last). Words: per thread t, the byte offset (from
+ * (W1: its rows of pixels; W_k, k >= 2: its rows, its columns of layer k - 1; b_k: its columns
+ * of layer k, thread 0's for the last). Words: per thread t, the byte offset (from
  * the table) of its list; a list is a count, then (OFFSET, ROWS, COLS, STRIDE, WEIGHT) per
  * region, OFFSET in bytes from the parameter buffer, STRIDE in bytes.
  */
@@ -43,12 +46,12 @@ export function updateRegions(layout: ProgramLayout, withoutW1: boolean): Int32A
       if (withoutW1 && p.name === 'W1') continue;
       const rowBytes = p.cols * 4;
       let region: number[] | null;
-      if (p.role === 'weight' && p.layer >= 2) {
-        const [r0, r1] = layout.layers[p.layer - 2].runs[t];
+      if (p.role === 'weight') {
+        const [r0, r1] = p.layer === 1 ? pixelRows(layout, t) : layout.layers[p.layer - 2].runs[t];
         region = r1 > r0 ? [p.offset + r0 * rowBytes, r1 - r0, p.cols, rowBytes, 1] : null;
       } else {
         const [c0, c1] = layout.layers[p.layer - 1].runs[t];
-        region = c1 > c0 ? [p.offset + c0 * 4, p.rows, c1 - c0, rowBytes, p.role === 'weight' ? 1 : 0] : null;
+        region = c1 > c0 ? [p.offset + c0 * 4, p.rows, c1 - c0, rowBytes, 0] : null; // a bias, gamma or beta: no weight decay
       }
       if (region === null) continue;
       words.set(region, at);

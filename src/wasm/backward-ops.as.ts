@@ -2,8 +2,8 @@
  * The backward ops of a step program and its update (engine/program.ts says what each is for,
  * layout.ts lists their fields), each run by every thread taking part on its own share:
  * DENSE_BACKWARD on the runs of slots t, t + active, ... of ROW_RUNS as rows of W (and of DB_RUNS
- * for db), ACT_BACKWARD, SPARSE_SGD and SPARSE_GRAD on their RUNS' columns, UPDATE on those
- * slots' regions. Every float is computed by the same operations in the same order whichever
+ * for db), ACT_BACKWARD on its RUNS' columns, SPARSE_SGD and SPARSE_GRAD on ROW_RUNS' rows of
+ * W1 (db1 on RUNS' columns), UPDATE on those slots' regions. Every float is computed by the same operations in the same order whichever
  * thread computes it.
  */
 import { BWD, activateRow } from './activation.as';
@@ -15,8 +15,8 @@ import {
   DENSE_BACKWARD_ROW_RUNS, DENSE_BACKWARD_W, DENSE_BACKWARD_WT, DENSE_BACKWARD_W_ROW_BYTES, DENSE_BACKWARD_X,
   DENSE_BACKWARD_X_ROW_BYTES, DENSE_BACKWARD_X_SKIP, REGION_BYTES, REGION_COLS, REGION_OFFSET, REGION_ROWS,
   REGION_STRIDE, REGION_WEIGHT, SPARSE_GRAD_DA, SPARSE_GRAD_DA_ROW_BYTES, SPARSE_GRAD_DB, SPARSE_GRAD_DW,
-  SPARSE_GRAD_RUNS, SPARSE_GRAD_W, SPARSE_GRAD_W_ROWS, SPARSE_GRAD_W_ROW_BYTES, SPARSE_SGD_DA,
-  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_RUNS, UPDATE_GRADS, UPDATE_KIND, UPDATE_PARAMS, UPDATE_REGIONS,
+  SPARSE_GRAD_ROW_RUNS, SPARSE_GRAD_RUNS, SPARSE_GRAD_W, SPARSE_GRAD_W_ROW_BYTES, SPARSE_SGD_DA,
+  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_ROW_RUNS, SPARSE_SGD_RUNS, SPARSE_SGD_W, SPARSE_SGD_W_ROW_BYTES, UPDATE_GRADS, UPDATE_KIND, UPDATE_PARAMS, UPDATE_REGIONS,
   UPDATE_SLOT0, UPDATE_SLOT1,
 } from './layout.as';
 import { learningRate, updateRegion } from './optim.as';
@@ -83,17 +83,45 @@ export function opActBackward(op: usize): void {
   }
 }
 
-/** For each image in order, over its pixel list, in this thread's columns: rows[pixel][cols] += (scale x) dA[image, cols] at rows + shift. */
-function scatterImages(da: usize, rowBytes: usize, runs: usize, scale: f32, shift: usize): void {
+/** The first of a pixel list's n entries (rows ascending, as decodeSparse writes them) whose row address is at least `row`. */
+function firstFrom(rows: usize, n: i32, row: usize): i32 {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (<usize>load<u32>(rows + (<usize>mid << 2)) < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * For each image in order, over the entries of its pixel list in this thread's rows of W1
+ * (rowRuns' pixels: W's rows wRowBytes apart), in every column of `runs`: rows[pixel][cols] +=
+ * (scale x) dA[image, cols] at rows + shift.
+ * NOTE: split by rows, each core writes a block of W1 (or dW1) of its own. Split by columns, as
+ * the forward is, the two cores wrote alternate parts of every row: on an Intel Xeon VM that
+ * made this loop as slow on two threads, each over half the columns, as on one over all of
+ * them, and the team then ran most steps alone (two-thread deep-adam steps went from 1.5 ms to
+ * 1.0 ms with this split).
+ */
+function scatterImages(da: usize, rowBytes: usize, runs: usize, rowRuns: usize, W: usize, wRowBytes: usize, scale: f32, shift: usize): void {
   for (let n = 0; n < N; n++) {
     const g = da + <usize>n * rowBytes, e = spanStart(n), nnz = spanCount(n);
+    const rows = listRows + e, vals = listVals + e;
     for (let t = thread; t < threads; t += active) {
-      const c1 = runEnd(runs, t);
-      for (let c = runStart(runs, t); c < c1; ) {
-        const width = blockWidth((c1 - c) >> 2);
-        const o = <usize>c << 2;
-        scatterRows(g + o, listRows + e, listVals + e, nnz, scale, shift, o, width);
-        c += width << 2;
+      const a = firstFrom(rows, nnz, W + <usize>runStart(rowRuns, t) * wRowBytes);
+      const b = firstFrom(rows, nnz, W + <usize>runEnd(rowRuns, t) * wRowBytes);
+      if (b <= a) continue;
+      const at = <usize>a << 2;
+      for (let s = 0; s < threads; s++) {
+        const c1 = runEnd(runs, s);
+        for (let c = runStart(runs, s); c < c1; ) {
+          const width = blockWidth((c1 - c) >> 2);
+          const o = <usize>c << 2;
+          scatterRows(g + o, rows + at, vals + at, b - a, scale, shift, o, width);
+          c += width << 2;
+        }
       }
     }
   }
@@ -103,20 +131,19 @@ function scatterImages(da: usize, rowBytes: usize, runs: usize, scale: f32, shif
 export function opSparseSgd(op: usize): void {
   const da = u(op, SPARSE_SGD_DA), rowBytes = u(op, SPARSE_SGD_DA_ROW_BYTES), runs = u(op, SPARSE_SGD_RUNS);
   columnSums(u(op, SPARSE_SGD_DB), da, rowBytes, runs);
-  scatterImages(da, rowBytes, runs, -learningRate(), 0);
+  scatterImages(da, rowBytes, runs, u(op, SPARSE_SGD_ROW_RUNS), u(op, SPARSE_SGD_W), u(op, SPARSE_SGD_W_ROW_BYTES), -learningRate(), 0);
 }
 
-/** SPARSE_GRAD: db1, and dW1 = X^T dA1 over the pixel lists, in this thread's columns. */
+/** SPARSE_GRAD: db1, and dW1 = X^T dA1 over the pixel lists, in this thread's rows. */
 export function opSparseGrad(op: usize): void {
   const da = u(op, SPARSE_GRAD_DA), rowBytes = u(op, SPARSE_GRAD_DA_ROW_BYTES), runs = u(op, SPARSE_GRAD_RUNS);
-  const dW = u(op, SPARSE_GRAD_DW), W = u(op, SPARSE_GRAD_W), rows = i(op, SPARSE_GRAD_W_ROWS), wRowBytes = u(op, SPARSE_GRAD_W_ROW_BYTES);
+  const dW = u(op, SPARSE_GRAD_DW), W = u(op, SPARSE_GRAD_W), wRowBytes = u(op, SPARSE_GRAD_W_ROW_BYTES), rowRuns = u(op, SPARSE_GRAD_ROW_RUNS);
   columnSums(u(op, SPARSE_GRAD_DB), da, rowBytes, runs);
   for (let t = thread; t < threads; t += active) {
-    const c0 = runStart(runs, t), c1 = runEnd(runs, t);
-    if (c1 <= c0) continue;
-    for (let r = 0; r < rows; r++) memory.fill(dW + <usize>r * wRowBytes + (<usize>c0 << 2), 0, <usize>(c1 - c0) << 2);
+    const r0 = runStart(rowRuns, t), r1 = runEnd(rowRuns, t);
+    if (r1 > r0) memory.fill(dW + <usize>r0 * wRowBytes, 0, <usize>(r1 - r0) * wRowBytes);
   }
-  scatterImages(da, rowBytes, runs, 1, dW - W); // the lists point at W1's rows: dW1's are dW - W further
+  scatterImages(da, rowBytes, runs, rowRuns, W, wRowBytes, 1, dW - W); // the lists point at W1's rows: dW1's are dW - W further
 }
 
 /** UPDATE: the optimizer over this thread's regions (optim.as.ts). */

@@ -19,7 +19,7 @@ const SGD: StepProgramOptions = { optimizer: 'sgd', weightDecayLambda: 0 };
 const ADAM: StepProgramOptions = { optimizer: 'adam', weightDecayLambda: 0 };
 
 describe('the step program', () => {
-  it('of 784-50-10 ReLU SGD: lists, three barriers, W1 stepped from the lists', () => {
+  it('of 784-50-10 ReLU SGD: lists, four barriers, W1 stepped from the lists', () => {
     const plan = planOf([50]);
     const layout = programLayout(plan, { threads: 1, maxBatch: 100, slots: 0 });
     expect(describeOps(stepOps(plan, layout, SGD))).toMatchInlineSnapshot(`
@@ -31,13 +31,14 @@ describe('the step program', () => {
       BARRIER
       LOSS LOSSES=losses DECAY=0 DECAY_COUNT=0
       DENSE_BACKWARD DY=dy DY_ROW_BYTES=48 DY_COUNT=10 W=params.W2 W_ROW_BYTES=48 WT=WT2 X=h1 X_ROW_BYTES=208 DX=dA1 ACT=relu DW=grads.W2 DB=grads.b2 ROW_RUNS=runs1 DB_RUNS=runs2 DY_SKIP=0 X_SKIP=0
-      SPARSE_SGD DA=dA1 DA_ROW_BYTES=208 DB=grads.b1 RUNS=runs1
+      BARRIER
+      SPARSE_SGD DA=dA1 DA_ROW_BYTES=208 DB=grads.b1 RUNS=runs1 W=params.W1 W_ROW_BYTES=208 ROW_RUNS=runs0
       UPDATE KIND=sgd PARAMS=params GRADS=grads SLOT0=slot0 SLOT1=slot1 REGIONS=regionsWithoutW1
       END"
     `);
   });
 
-  it('of 784-100-100-10 ReLU Adam: dW1 stored, one update over every parameter, five barriers', () => {
+  it('of 784-100-100-10 ReLU Adam: dW1 stored, one update over every parameter, six barriers', () => {
     const plan = planOf([100, 100]);
     const layout = programLayout(plan, { threads: 2, maxBatch: 100, slots: 2 });
     expect(describeOps(stepOps(plan, layout, ADAM))).toMatchInlineSnapshot(`
@@ -53,7 +54,8 @@ describe('the step program', () => {
       DENSE_BACKWARD DY=dy DY_ROW_BYTES=48 DY_COUNT=10 W=params.W3 W_ROW_BYTES=48 WT=WT3 X=h2 X_ROW_BYTES=448 DX=dA2 ACT=relu DW=grads.W3 DB=grads.b3 ROW_RUNS=runs2 DB_RUNS=runs3 DY_SKIP=0 X_SKIP=0
       BARRIER
       DENSE_BACKWARD DY=dA2 DY_ROW_BYTES=448 DY_COUNT=112 W=params.W2 W_ROW_BYTES=448 WT=WT2 X=h1 X_ROW_BYTES=448 DX=dA1 ACT=relu DW=grads.W2 DB=grads.b2 ROW_RUNS=runs1 DB_RUNS=runs2 DY_SKIP=1 X_SKIP=1
-      SPARSE_GRAD DA=dA1 DA_ROW_BYTES=448 DB=grads.b1 RUNS=runs1 DW=grads.W1 W=params.W1 W_ROWS=784 W_ROW_BYTES=448
+      BARRIER
+      SPARSE_GRAD DA=dA1 DA_ROW_BYTES=448 DB=grads.b1 RUNS=runs1 DW=grads.W1 W=params.W1 W_ROW_BYTES=448 ROW_RUNS=runs0
       UPDATE KIND=adam PARAMS=params GRADS=grads SLOT0=slot0 SLOT1=slot1 REGIONS=regions
       END"
     `);
@@ -65,7 +67,7 @@ describe('the step program', () => {
     const ops = stepOps(plan, layout, { optimizer: 'sgd', weightDecayLambda: 0.1 });
     expect(ops.map((o) => o.name)).toEqual([
       'LIST', 'BARRIER', 'SPARSE_AFFINE', 'BARRIER', 'AFFINE_SOFTMAX', 'DECAY_SUMS', 'DECAY_SUMS', 'BARRIER', 'LOSS',
-      'DENSE_BACKWARD', 'SPARSE_GRAD', 'UPDATE', 'END',
+      'DENSE_BACKWARD', 'BARRIER', 'SPARSE_GRAD', 'UPDATE', 'END',
     ]);
   });
 
@@ -93,7 +95,7 @@ describe('the fusion rules, one at a time on the plain program', () => {
     expect(describeOps(sparseInput(plain).filter((o) => ['LIST', 'SPARSE_AFFINE', 'SPARSE_GRAD'].includes(o.name)))).toMatchInlineSnapshot(`
       "LIST W=params.W1 ROW_BYTES=400
       SPARSE_AFFINE OUT=h1 OUT_ROW_BYTES=400 B=params.b1 ACT=none RUNS=runs1 VALID_END=100
-      SPARSE_GRAD DA=dA1 DA_ROW_BYTES=400 DB=grads.b1 RUNS=runs1 DW=grads.W1 W=params.W1 W_ROWS=784 W_ROW_BYTES=400"
+      SPARSE_GRAD DA=dA1 DA_ROW_BYTES=400 DB=grads.b1 RUNS=runs1 DW=grads.W1 W=params.W1 W_ROW_BYTES=400 ROW_RUNS=runs0"
     `);
     expect(names(sparseInput(plain))).toBe(
       'LIST SPARSE_AFFINE ACTIVATION DENSE_AFFINE ACTIVATION DENSE_AFFINE SOFTMAX_LOSS LOSS ' +
@@ -163,7 +165,8 @@ describe('the update regions', () => {
     };
     const [W1, b1, W2, b2] = layout.params.map((p) => p.offset);
     // 50 units on 2 threads: 13 vectors, 6 + 7, the second run from column 32 (a cache line); rows of 64 floats.
-    expect(list(0)).toEqual([[W1, 784, 24, 256, 1], [b1, 1, 24, 256, 0], [W2, 24, 12, 48, 1], [b2, 1, 12, 48, 0]]);
-    expect(list(1)).toEqual([[W1 + 128, 784, 28, 256, 1], [b1 + 128, 1, 28, 256, 0], [W2 + 32 * 48, 28, 12, 48, 1]]);
+    // W1 by rows of pixels (its gradient is computed so): 392 each, whole rows.
+    expect(list(0)).toEqual([[W1, 392, 64, 256, 1], [b1, 1, 24, 256, 0], [W2, 24, 12, 48, 1], [b2, 1, 12, 48, 0]]);
+    expect(list(1)).toEqual([[W1 + 392 * 256, 392, 64, 256, 1], [b1 + 128, 1, 28, 256, 0], [W2 + 32 * 48, 28, 12, 48, 1]]);
   });
 });
