@@ -139,6 +139,34 @@ describe('optimizer state and parameters in and out', () => {
     }
   });
 
+  it('stores a slot that falls below 2^-100 as 0 (optim.as.ts), and keeps a NaN', async () => {
+    // Momentum, v = 0.9 v - lr g from v = 1e-30 (2^-100 is 7.9e-31): where g = 0 (W1's rows of
+    // the pixels that are 0 in every image of the batch), v is kept twice, then 0.
+    const k: Case = { ...c, optimizer: 'momentum', hyper: HYPER.momentum, batch: 3 };
+    const program = programFor(split, k, referenceNet(split, k));
+    const [rows] = batchRows(split, k.batch, 1, 6);
+    const D = split.rows * split.cols, H = k.hidden[0];
+    const zero = Array.from({ length: D }, (_, p) => p).filter((p) => rows.every((n) => split.images[n * D + p] === 0));
+    expect(zero.length).toBeGreaterThanOrEqual(2);
+    const v = Object.fromEntries(Object.entries(program.getParams()).map(([name, p]) => [`v.${name}`, new Float32Array(p.length).fill(1e-30)]));
+    const nan = zero[0] * H; // W1[zero[0], 0]: its weight turns NaN, but no batch image reads it
+    v['v.W1'][nan] = NaN;
+    program.loadOptimizerState({ scalars: {}, tensors: v });
+    const mu = Math.fround(0.9);
+    let expected = 1e-30;
+    for (let step = 1; step <= 3; step++) {
+      program.step(split, rows);
+      expected = Math.fround(mu * Math.fround(expected));
+      const slot = program.optimizerState().tensors['v.W1'];
+      const values = new Set(zero.flatMap((p) => Array.from(slot.subarray(p * H, (p + 1) * H))).filter((x, j) => j !== 0));
+      expect(values, `after step ${step}`).toEqual(new Set([expected >= 2 ** -100 ? expected : 0]));
+      expect(slot[nan]).toBeNaN();
+    }
+    expect(expected).toBeLessThan(2 ** -100); // the reference keeps it
+    expect(program.getParams().W1[nan]).toBeNaN();
+    await program.release();
+  });
+
   it('leaves every weight and Adam\'s t as they were when the loss is above maxLoss', async () => {
     const program = programFor(split, c, referenceNet(split, c));
     const [rows] = batchRows(split, c.batch, 1, 5);
