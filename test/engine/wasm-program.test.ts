@@ -158,7 +158,7 @@ describe('optimizer state and parameters in and out', () => {
       program.step(split, rows);
       expected = Math.fround(mu * Math.fround(expected));
       const slot = program.optimizerState().tensors['v.W1'];
-      const values = new Set(zero.flatMap((p) => Array.from(slot.subarray(p * H, (p + 1) * H))).filter((x, j) => j !== 0));
+      const values = new Set(zero.flatMap((p) => Array.from(slot.subarray(p * H, (p + 1) * H))).filter((_, j) => j !== 0));
       expect(values, `after step ${step}`).toEqual(new Set([expected >= 2 ** -100 ? expected : 0]));
       expect(slot[nan]).toBeNaN();
     }
