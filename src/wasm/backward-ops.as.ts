@@ -3,8 +3,8 @@
  * layout.ts lists their fields), each run by every thread taking part on its own share:
  * DENSE_BACKWARD on the runs of slots t, t + active, ... of ROW_RUNS as rows of W (and of DB_RUNS
  * for db), ACT_BACKWARD on its RUNS' columns, SPARSE_SGD and SPARSE_GRAD on ROW_RUNS' rows of
- * W1 (db1 on RUNS' columns), UPDATE on those slots' regions. Every float is computed by the same operations in the same order whichever
- * thread computes it.
+ * W1 (db1 on RUNS' columns), UPDATE on those slots' regions. Every float is computed by the
+ * same operations in the same order whichever thread computes it.
  */
 import { BWD, activateRow } from './activation.as';
 import { addRow, blockWidth, denseColumns, transposeRows } from './dense.as';
@@ -16,8 +16,8 @@ import {
   DENSE_BACKWARD_X_ROW_BYTES, DENSE_BACKWARD_X_SKIP, REGION_BYTES, REGION_COLS, REGION_OFFSET, REGION_ROWS,
   REGION_STRIDE, REGION_WEIGHT, SPARSE_GRAD_DA, SPARSE_GRAD_DA_ROW_BYTES, SPARSE_GRAD_DB, SPARSE_GRAD_DW,
   SPARSE_GRAD_ROW_RUNS, SPARSE_GRAD_RUNS, SPARSE_GRAD_W, SPARSE_GRAD_W_ROW_BYTES, SPARSE_SGD_DA,
-  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_ROW_RUNS, SPARSE_SGD_RUNS, SPARSE_SGD_W, SPARSE_SGD_W_ROW_BYTES, UPDATE_GRADS, UPDATE_KIND, UPDATE_PARAMS, UPDATE_REGIONS,
-  UPDATE_SLOT0, UPDATE_SLOT1,
+  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_ROW_RUNS, SPARSE_SGD_RUNS, SPARSE_SGD_W, SPARSE_SGD_W_ROW_BYTES,
+  UPDATE_GRADS, UPDATE_KIND, UPDATE_PARAMS, UPDATE_REGIONS, UPDATE_SLOT0, UPDATE_SLOT1,
 } from './layout.as';
 import { learningRate, updateRegion } from './optim.as';
 import { nonzeroList, scatterRows, sparseColumns } from './sparse.as';

@@ -119,6 +119,8 @@ export function stepMaxLoss(): f64 {
  * slots s, s + active, ...): a thread with more columns is still in the step's last ops, over
  * them, when the next step's LIST starts, so it gets fewer images (the book's 6 + 7 vectors get
  * 53 + 47 images: 3% off a two-thread step, measured on the earlier fused TwoLayerNet).
+ * NOTE: measured when the last op (W1's step) split W1 by columns; since it splits it by rows
+ * of pixels, evenly, the reason may no longer hold, and the weights were not measured again.
  */
 export function imageShare(t: i32): i32 {
   if (t >= active) return N;
