@@ -74,10 +74,11 @@ const TEAM_FIELD_LIST: readonly [string, FieldType][] = [
   ['LIST_VALS', 'i32'], // their values (f32)
   ['LIST_SPANS', 'i32'], // per image (first entry, count), two halves of MAX_N
   ['LIST_HALF', 'i32'], // entries in a half
-  ['CPROGRAM', 'i32'], // COUNT: the count program's address (the live weights', or a copy's)
+  ['CPROGRAM', 'i32'], // COUNT: thread 0's count program (the live weights', or the copy's)
+  ['CPROGRAM_HELPERS', 'i32'], // COUNT: the helpers' (the copy's: two cores reading the same weights count ~20% slower, measured)
   ['CSTARTS', 'i32'], // COUNT: the sparse split
   ['CLABELS', 'i32'], // COUNT: its labels
-  ['FIRST', 'i32'], // COUNT: images FIRST .. END - 1
+  ['CNEXT', 'i32'], // COUNT: images CNEXT .. END - 1 are still to count: each counting thread takes the next COUNT_GRAIN (program.as.ts) by an atomic add
   ['END', 'i32'],
   ['CFROM', 'i32'], // COUNT: the first thread counting (0: the whole team; 1: the helpers alone)
   ['LANES', 'i32'], // per thread a lane of scratch, LANE_BYTES apart: lists (LANE_ROWS, LANE_VALS from its start), rows

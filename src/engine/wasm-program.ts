@@ -324,19 +324,26 @@ export class WasmProgram {
     }
     this.finishCounts();
     this.team.quiesce();
+    // The helpers count on a copy of the weights made now: two cores reading the same weights
+    // counted 7.3 us an image each here, on copies 5.9 (the copy takes ~0.1% of 5,000 images).
+    if (this.team.threads > 1) this.copyWeights();
     this.sendCount('countProgram', 0, sparse, start, count);
     const correct = this.ownPart('count');
     this.team.check();
     return correct;
   }
 
-  /** Writes a count's fields (program.as.ts's count) and sends it: `from` 0 for the whole team, 1 for the helpers alone. */
+  /**
+   * Writes a count's fields (program.as.ts's count) and sends it: `from` 0 for the whole team,
+   * 1 for the helpers alone; thread 0 runs `program`, the helpers the copy's.
+   */
   private sendCount(program: 'countProgram' | 'copyCountProgram', from: number, sparse: SparseSplit, start: number, count: number): void {
     const fields = this.team.fields();
     fields[TEAM.CPROGRAM / 4] = addressOf(this.layout, this.base, program);
+    fields[TEAM.CPROGRAM_HELPERS / 4] = addressOf(this.layout, this.base, 'copyCountProgram');
     fields[TEAM.CSTARTS / 4] = sparse.starts;
     fields[TEAM.CLABELS / 4] = sparse.labels;
-    fields[TEAM.FIRST / 4] = start;
+    fields[TEAM.CNEXT / 4] = start;
     fields[TEAM.END / 4] = start + count;
     fields[TEAM.CFROM / 4] = from;
     this.team.send(COMMANDS.COUNT);
@@ -354,14 +361,17 @@ export class WasmProgram {
     if (this.team.threads === 1 || splits.length === 0) return false;
     const sparse = splits.map((split) => sparseSplit(this.memory, split, this.plan.sizes[0]));
     this.team.quiesce();
-    const params = addressOf(this.layout, this.base, 'params');
-    const copy = addressOf(this.layout, this.base, 'paramsCopy');
-    this.memory.u8(copy, this.layout.paramBytes).set(this.memory.u8(params, this.layout.paramBytes));
-    const stats = addressOf(this.layout, this.base, 'stats');
-    this.memory.u8(addressOf(this.layout, this.base, 'statsCopy'), this.layout.statsBytes).set(this.memory.u8(stats, this.layout.statsBytes));
+    this.copyWeights();
     this.alongside = new CountsAlongside(sparse);
     this.alongside.advance(this.countingTeam);
     return true;
+  }
+
+  /** The weights and batch norm's running statistics into their copies (what copyCountProgram reads). */
+  private copyWeights(): void {
+    const { layout, base, memory } = this;
+    memory.u8(addressOf(layout, base, 'paramsCopy'), layout.paramBytes).set(memory.u8(addressOf(layout, base, 'params'), layout.paramBytes));
+    memory.u8(addressOf(layout, base, 'statsCopy'), layout.statsBytes).set(memory.u8(addressOf(layout, base, 'stats'), layout.statsBytes));
   }
 
   /**
