@@ -78,7 +78,7 @@ const TEAM_FIELD_LIST: readonly [string, FieldType][] = [
   ['CPROGRAM_HELPERS', 'i32'], // COUNT: the helpers' (the copy's: two cores reading the same weights count ~20% slower, measured)
   ['CSTARTS', 'i32'], // COUNT: the sparse split
   ['CLABELS', 'i32'], // COUNT: its labels
-  ['CNEXT', 'i32'], // COUNT: images CNEXT .. END - 1 are still to count: each counting thread takes the next COUNT_GRAIN (program.as.ts) by an atomic add
+  ['FIRST', 'i32'], // COUNT: images FIRST .. END - 1
   ['END', 'i32'],
   ['CFROM', 'i32'], // COUNT: the first thread counting (0: the whole team; 1: the helpers alone)
   ['LANES', 'i32'], // per thread a lane of scratch, LANE_BYTES apart: lists (LANE_ROWS, LANE_VALS from its start), rows

@@ -343,7 +343,7 @@ export class WasmProgram {
     fields[TEAM.CPROGRAM_HELPERS / 4] = addressOf(this.layout, this.base, 'copyCountProgram');
     fields[TEAM.CSTARTS / 4] = sparse.starts;
     fields[TEAM.CLABELS / 4] = sparse.labels;
-    fields[TEAM.CNEXT / 4] = start;
+    fields[TEAM.FIRST / 4] = start;
     fields[TEAM.END / 4] = start + count;
     fields[TEAM.CFROM / 4] = from;
     this.team.send(COMMANDS.COUNT);

@@ -7,7 +7,7 @@
  *                       holds the step's fields); returns the batch's mean loss (NaN when
  *                       a thread of the team failed). After LOSS, a mean above MAXLOSS (or NaN)
  *                       ends the step before any update (a diverged run keeps its weights).
- *   count(team, thread) how many of the images CNEXT .. END - 1 of a split are classified as
+ *   count(team, thread) how many of the images FIRST .. END - 1 of a split are classified as
  *                       their label: the count program once per image, on this thread's lane.
  *   serve(team, thread, seen)  a helper thread's life: waits for each command, runs its part.
  * Nothing here allocates: every address comes from the program or the team block.
@@ -22,7 +22,7 @@ import {
   OP_C_DENSE, OP_C_NORM, OP_C_SPARSE, OP_DECAY_SUMS, OP_DROPOUT, OP_DROPOUT_BACKWARD,
   OP_DENSE_AFFINE, OP_DENSE_BACKWARD, OP_END, OP_GATHER, OP_LIST, OP_LOSS, OP_SOFTMAX_LOSS, OP_SPARSE_AFFINE, OP_SPARSE_GRAD,
   OP_SPARSE_SGD, OP_UPDATE,
-  SLOT_COUNT, SLOT_DONE, TEAM_CFROM, TEAM_CLABELS, TEAM_CMD, TEAM_CNEXT, TEAM_CPROGRAM, TEAM_CPROGRAM_HELPERS, TEAM_CSTARTS, TEAM_END,
+  SLOT_COUNT, SLOT_DONE, TEAM_CFROM, TEAM_CLABELS, TEAM_CMD, TEAM_CPROGRAM, TEAM_CPROGRAM_HELPERS, TEAM_CSTARTS, TEAM_END, TEAM_FIRST,
   TEAM_SEQ, TEAM_TABLE, TEAM_THREADS,
 } from './layout.as';
 import { denseColumns } from './dense.as';
@@ -34,7 +34,7 @@ import {
 } from './forward-ops.as';
 import { opBnBackward, opBnForward, opBnStats, opCNorm, opDropout, opDropoutBackward } from './norm-ops.as';
 import { beginStep, stepActive, stepMaxLoss, stepProgram, zeroPadding } from './step-context.as';
-import { barrier, slot, waitForChange, wake } from './team.as';
+import { barrier, share, slot, waitForChange, wake } from './team.as';
 
 export { encodeSparse, fillScaleTable } from './sparse.as';
 
@@ -79,15 +79,11 @@ export function step(team: usize, thread: i32): f64 {
   return loss;
 }
 
-/** Images a counting thread takes at a time: ~0.1-0.6 ms of work, so that no thread waits long for the last. */
-const COUNT_GRAIN = 32;
-
 /**
- * Thread `thread`'s part of a count: the counting threads (CFROM .. THREADS - 1) take the
- * images COUNT_GRAIN at a time, whichever is free (CNEXT: the two cores of a VM do not always
- * run at the same speed; a count is a sum of integers, the same whoever counts what). With the
- * whole team (CFROM 0), thread 0 returns the sum after a barrier (-1 when a thread failed);
- * otherwise each leaves its count in its slot (the caller adds them up).
+ * Thread `thread`'s part of a count: the counting threads (CFROM .. THREADS - 1) share the
+ * images. With the whole team (CFROM 0), thread 0 returns the sum after a barrier (-1 when a
+ * thread failed); otherwise each leaves its count in its slot (the caller adds them up).
+ * Thread 0 reads CPROGRAM, the helpers CPROGRAM_HELPERS (wasm-program.ts's sendCount).
  */
 export function count(team: usize, thread: i32): i32 {
   const threads = load<i32>(team + TEAM_THREADS), from = load<i32>(team + TEAM_CFROM);
@@ -95,19 +91,17 @@ export function count(team: usize, thread: i32): i32 {
   if (k < 0 || k >= counting) return 0;
   const program = <usize>load<i32>(team + (thread == 0 ? TEAM_CPROGRAM : TEAM_CPROGRAM_HELPERS));
   const starts = <usize>load<i32>(team + TEAM_CSTARTS), labels = <usize>load<i32>(team + TEAM_CLABELS);
-  const end = load<i32>(team + TEAM_END);
+  const first = load<i32>(team + TEAM_FIRST), all = load<i32>(team + TEAM_END) - first;
   const table = <usize>load<i32>(team + TEAM_TABLE);
   // C_BEGIN: where this thread's lane is, and whose W1 its lists point into.
   const W = <usize>load<i32>(program + C_BEGIN_W), rowBytes = <usize>load<i32>(program + C_BEGIN_ROW_BYTES);
   const lane = <usize>load<i32>(program + C_BEGIN_LANES) + <usize>thread * <usize>load<i32>(program + C_BEGIN_LANE_BYTES);
   const rows = lane + <usize>load<i32>(program + C_BEGIN_ROWS), vals = lane + <usize>load<i32>(program + C_BEGIN_VALS);
   let correct = 0;
-  for (let i0 = atomic.add<i32>(team + TEAM_CNEXT, COUNT_GRAIN); i0 < end; i0 = atomic.add<i32>(team + TEAM_CNEXT, COUNT_GRAIN)) {
-    for (let image = i0, i1 = min(i0 + COUNT_GRAIN, end); image < i1; image++) {
-      const at = starts + (<usize>image << 2);
-      const nnz = decodeSparse(rows, vals, <usize>load<u32>(at), <usize>load<u32>(at, 4), table, W, rowBytes);
-      if (forward(next(program), lane, rows, vals, nnz, threads) == <i32>load<u8>(labels + <usize>image)) correct++;
-    }
+  for (let image = first + share(all, k, counting); image < first + share(all, k + 1, counting); image++) {
+    const at = starts + (<usize>image << 2);
+    const nnz = decodeSparse(rows, vals, <usize>load<u32>(at), <usize>load<u32>(at, 4), table, W, rowBytes);
+    if (forward(next(program), lane, rows, vals, nnz, threads) == <i32>load<u8>(labels + <usize>image)) correct++;
   }
   store<i32>(slot(team, thread) + SLOT_COUNT, correct);
   if (from != 0) return correct;
