@@ -13,7 +13,7 @@ type Part = string;
 const partOf = (runs: Operand): Part => `col${String(runs).replace('runs', '')}`;
 
 /** What an op reads and writes, buffer by buffer (parameters aside: they change only at the end of a step). */
-function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, Part][] } {
+function effects(o: Op, L: number, w1ByColumns: boolean): { reads: [string, Part][]; writes: [string, Part][] } {
   const f = o.fields;
   const s = (v: Operand): string => String(v);
   switch (o.name) {
@@ -43,11 +43,11 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
     }
     case 'ACT_BACKWARD':
       return { reads: [[s(f.DA), partOf(f.RUNS)], [s(f.H), partOf(f.RUNS)]], writes: [[s(f.DA), partOf(f.RUNS)]] };
-    // W1's rows of this thread's pixels, from every column of dA1; db1 in its columns.
+    // W1 (or dW1) and db1 in this thread's columns, from its columns of dA1.
     case 'SPARSE_SGD':
-      return { reads: [[s(f.DA), 'all'], ['lists', 'all']], writes: [[s(f.DB), partOf(f.RUNS)]] };
+      return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DB), partOf(f.RUNS)]] };
     case 'SPARSE_GRAD':
-      return { reads: [[s(f.DA), 'all'], ['lists', 'all']], writes: [[s(f.DW), 'row0'], [s(f.DB), partOf(f.RUNS)]] };
+      return { reads: [[s(f.DA), partOf(f.RUNS)], ['lists', 'all']], writes: [[s(f.DW), partOf(f.RUNS)], [s(f.DB), partOf(f.RUNS)]] };
     case 'BN_FORWARD': {
       const part = partOf(f.RUNS);
       return { reads: [[s(f.X), part]], writes: [[s(f.X), part], [s(f.XN), part], [s(f.MEAN), part], [s(f.VAR), part], [s(f.STD), part]] };
@@ -66,7 +66,7 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
       // Each thread steps the parts of the gradients that updateRegions gives it.
       const reads: [string, Part][] = [];
       for (let k = 1; k <= L; k++) {
-        reads.push([`grads.W${k}`, k === 1 ? 'row0' : `col${k - 1}`], [`grads.b${k}`, `col${k}`]);
+        reads.push([`grads.W${k}`, k > 1 ? `col${k - 1}` : w1ByColumns ? 'col1' : 'row0'], [`grads.b${k}`, `col${k}`]);
       }
       return { reads, writes: [] };
     }
@@ -75,12 +75,16 @@ function effects(o: Op, L: number): { reads: [string, Part][]; writes: [string, 
   }
 }
 
-/** Puts a BARRIER before every op that reads a buffer written since the last barrier in another part (or that needs all of it). */
-export function withBarriers(ops: readonly Op[], L: number): Op[] {
+/**
+ * Puts a BARRIER before every op that reads a buffer written since the last barrier in another
+ * part (or that needs all of it); w1ByColumns: W1's gradient is split by layer 1's columns
+ * (layout.ts's W1Layout), else by rows of pixels.
+ */
+export function withBarriers(ops: readonly Op[], L: number, w1ByColumns: boolean): Op[] {
   const out: Op[] = [];
   let written = new Map<string, Set<Part>>();
   for (const o of ops) {
-    const { reads, writes } = effects(o, L);
+    const { reads, writes } = effects(o, L, w1ByColumns);
     const conflict = reads.some(([buffer, part]) => {
       const parts = written.get(buffer);
       return parts !== undefined && (part === 'all' || [...parts].some((p) => p !== part));

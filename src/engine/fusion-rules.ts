@@ -5,6 +5,7 @@
  * a float operation or its order; rule 4 changes W1's rounding (see it).
  */
 import type { OptimizerName } from '../optim/optimizer.js';
+import type { W1Layout } from './layout.js';
 import { op, type Op } from './op.js';
 
 export const FUSION_RULES = ['sparseInput', 'affineActivation', 'affineSoftmax', 'sgdFromPixelLists'] as const;
@@ -22,17 +23,19 @@ export interface RuleOptions {
  * forward and its dW1 go over the lists (SPARSE_AFFINE, SPARSE_GRAD). The same sums in the
  * same order, less the zero terms.
  */
-export function sparseInput(ops: readonly Op[]): Op[] {
+export function sparseInput(ops: readonly Op[], w1: W1Layout): Op[] {
   const first = ops.find((o) => o.name === 'DENSE_AFFINE' && o.fields.IN === 'X');
   if (first === undefined) return [...ops];
-  const rowBytes = first.fields.W_ROW_BYTES;
+  // W1 as layout.ts's W1Layout stores it (in column blocks with several threads).
+  const rowBytes = w1.rowBytes;
   return ops.map((o): Op => {
     const f = o.fields;
     if (o.name === 'GATHER') return op('LIST', { W: 'params.W1', ROW_BYTES: rowBytes });
-    if (o === first) return op('SPARSE_AFFINE', { OUT: f.OUT, OUT_ROW_BYTES: f.OUT_ROW_BYTES, B: f.B, ACT: f.ACT, RUNS: f.RUNS, VALID_END: f.VALID_END });
+    if (o === first) return op('SPARSE_AFFINE', { OUT: f.OUT, OUT_ROW_BYTES: f.OUT_ROW_BYTES, B: f.B, ACT: f.ACT, RUNS: f.RUNS, VALID_END: f.VALID_END, SHIFTS: 'w1Shifts' });
     if (o.name === 'DENSE_BACKWARD' && f.X === 'X') {
-      return op('SPARSE_GRAD', { DA: f.DY, DA_ROW_BYTES: f.DY_ROW_BYTES, DB: f.DB, RUNS: f.DB_RUNS, DW: f.DW, W: f.W, W_ROW_BYTES: rowBytes, ROW_RUNS: 'runs0' });
+      return op('SPARSE_GRAD', { DA: f.DY, DA_ROW_BYTES: f.DY_ROW_BYTES, DB: f.DB, RUNS: f.DB_RUNS, DW: f.DW, W: f.W, W_ROW_BYTES: rowBytes, SHIFTS: 'w1Shifts' });
     }
+    if (o.name === 'DECAY_SUMS' && f.W === 'params.W1') return op('DECAY_SUMS', { ...f, W_ROW_BYTES: rowBytes, SHIFTS: 'w1Shifts' });
     return o;
   });
 }
@@ -94,7 +97,7 @@ export function sgdFromPixelLists(ops: readonly Op[], options: RuleOptions): Op[
   return ops.map((o): Op => {
     if (o.name === 'SPARSE_GRAD') {
       const f = o.fields;
-      return op('SPARSE_SGD', { DA: f.DA, DA_ROW_BYTES: f.DA_ROW_BYTES, DB: f.DB, RUNS: f.RUNS, W: f.W, W_ROW_BYTES: f.W_ROW_BYTES, ROW_RUNS: f.ROW_RUNS });
+      return op('SPARSE_SGD', { DA: f.DA, DA_ROW_BYTES: f.DA_ROW_BYTES, DB: f.DB, RUNS: f.RUNS, SHIFTS: f.SHIFTS });
     }
     if (o.name === 'UPDATE') return op('UPDATE', { ...o.fields, REGIONS: 'regionsWithoutW1' });
     return o;

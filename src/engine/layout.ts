@@ -129,20 +129,20 @@ export const OP_FIELDS = {
   BARRIER: [],
   LIST: ['W', 'ROW_BYTES'],
   GATHER: ['X'],
-  SPARSE_AFFINE: ['OUT', 'OUT_ROW_BYTES', 'B', 'ACT', 'RUNS', 'VALID_END'],
+  SPARSE_AFFINE: ['OUT', 'OUT_ROW_BYTES', 'B', 'ACT', 'RUNS', 'VALID_END', 'SHIFTS'],
   DENSE_AFFINE: ['OUT', 'OUT_ROW_BYTES', 'B', 'W', 'W_ROW_BYTES', 'IN', 'IN_ROW_BYTES', 'IN_COUNT', 'ACT', 'RUNS', 'VALID_END', 'SKIP'],
   ACTIVATION: ['OUT', 'OUT_ROW_BYTES', 'ACT', 'RUNS', 'VALID_END'],
   AFFINE_SOFTMAX: ['OUT', 'OUT_ROW_BYTES', 'B', 'W', 'W_ROW_BYTES', 'IN', 'IN_ROW_BYTES', 'IN_COUNT', 'C', 'LOSSES', 'SPARSE', 'SKIP'],
   SOFTMAX_LOSS: ['OUT', 'OUT_ROW_BYTES', 'C', 'LOSSES'],
-  DECAY_SUMS: ['W', 'W_ROWS', 'W_ROW_BYTES', 'RUNS', 'OUT'],
+  DECAY_SUMS: ['W', 'W_ROWS', 'W_ROW_BYTES', 'RUNS', 'OUT', 'SHIFTS'],
   LOSS: ['LOSSES', 'DECAY', 'DECAY_COUNT'],
   DENSE_BACKWARD: [
     'DY', 'DY_ROW_BYTES', 'DY_COUNT', 'W', 'W_ROW_BYTES', 'WT', 'X', 'X_ROW_BYTES', 'DX', 'ACT', 'DW', 'DB', 'ROW_RUNS', 'DB_RUNS',
     'DY_SKIP', 'X_SKIP',
   ],
   ACT_BACKWARD: ['DA', 'ROW_BYTES', 'H', 'ACT', 'RUNS'],
-  SPARSE_SGD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'W', 'W_ROW_BYTES', 'ROW_RUNS'],
-  SPARSE_GRAD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'DW', 'W', 'W_ROW_BYTES', 'ROW_RUNS'],
+  SPARSE_SGD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'SHIFTS'],
+  SPARSE_GRAD: ['DA', 'DA_ROW_BYTES', 'DB', 'RUNS', 'DW', 'W', 'W_ROW_BYTES', 'SHIFTS'],
   UPDATE: ['KIND', 'PARAMS', 'GRADS', 'SLOT0', 'SLOT1', 'REGIONS'],
   // Batch norm and dropout (norm-ops.as.ts), each on this thread's columns of its layer.
   BN_FORWARD: ['X', 'ROW_BYTES', 'XN', 'MEAN', 'VAR', 'STD', 'GAMMA', 'BETA', 'ACT', 'RUNS', 'VALID_END'],
@@ -152,7 +152,7 @@ export const OP_FIELDS = {
   DROPOUT_BACKWARD: ['DA', 'ROW_BYTES', 'MASK', 'MASK_ROW_BYTES', 'RUNS'],
   // The count program, run once per image on a thread's own lane (LANE offsets are from it).
   C_BEGIN: ['W', 'ROW_BYTES', 'LANES', 'LANE_BYTES', 'ROWS', 'VALS'],
-  C_SPARSE: ['OUT', 'B', 'ACT', 'RUNS', 'VALID_END'],
+  C_SPARSE: ['OUT', 'B', 'ACT', 'RUNS', 'VALID_END', 'SHIFTS'],
   C_DENSE: ['OUT', 'B', 'W', 'W_ROW_BYTES', 'IN', 'IN_COUNT', 'ACT', 'RUNS', 'VALID_END', 'SKIP'],
   C_ARGMAX: ['IN', 'C'],
   // Test mode after an Affine: batch norm with the running stats (BN 1), the activation, dropout's scale (f32 bits).
@@ -205,6 +205,29 @@ export interface StatLayout {
   readonly offset: number;
 }
 
+/**
+ * How W1 is stored. With several threads and the first layer over pixel lists (fusion rule 1),
+ * in column blocks: thread t's run of layer 1's columns, for every pixel, is a block of its own
+ * (D rows of rowBytes), so that each core reads and writes only its own block, in the forward
+ * as in W1's gradient and update. (Stored as one padded matrix, with the forward split by
+ * columns, W1's gradient split by columns made a core's prefetches take the other's lines: as
+ * slow on two threads as on one; split by rows, each core's update moved half of W1 into the
+ * other core for the next forward: a standalone forward + scatter of 100 MNIST images took
+ * 300-380 us a step in blocks, 420-550 us by rows, 580-620 us on one thread.) Otherwise W1 is
+ * one padded matrix, as every W, and its shifts are 0. Either way, the float of pixel p and
+ * column c (of thread t's run) is at W1 + p rowBytes + 4 c + shifts[t].
+ */
+export interface W1Layout {
+  /** W1's gradient and update split by layer 1's columns (the first layer reads pixel lists), else by rows of pixels. */
+  readonly byColumns: boolean;
+  readonly blocks: boolean;
+  readonly rowBytes: number;
+  /** Bytes from one block to the next (0 without blocks). */
+  readonly blockBytes: number;
+  /** Per thread, in bytes (negative or not). */
+  readonly shifts: readonly number[];
+}
+
 /** Every buffer of a program, as byte offsets from the start of its memory region. */
 export interface ProgramLayout {
   readonly threads: number;
@@ -214,6 +237,7 @@ export interface ProgramLayout {
   /** Layers 1 .. L at index 0 .. L-1. */
   readonly layers: readonly LayerLayout[];
   readonly params: readonly ParamLayout[];
+  readonly w1: W1Layout;
   /** Bytes of one parameter-shaped buffer (params, grads, each slot, the copy). */
   readonly paramBytes: number;
   readonly stats: readonly StatLayout[];
@@ -230,6 +254,8 @@ export interface LayoutOptions {
   maxBatch: number;
   /** Optimizer slots per parameter: 0 (SGD), 1 (v or h) or 2 (Adam's m and v). */
   slots: number;
+  /** The first layer reads pixel lists (fusion rule 1): W1's gradient by columns, and in column blocks when several threads share the step (W1Layout). */
+  w1ByColumns: boolean;
 }
 
 /** Room for the ops of a program: far more than any depth needs (program.ts checks). */
@@ -278,6 +304,7 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   const layers = layerLayouts(plan.sizes, threads);
   const L = layers.length;
   const widthOf = (k: number): number => (k === 0 ? D : layers[k - 1].width);
+  const w1 = w1Layout(D, layers[0], options.w1ByColumns, options.w1ByColumns && threads > 1 && L > 1);
 
   // The parameter buffer: W1 b1 W2 b2 ..., each on a cache line.
   const params: ParamLayout[] = [];
@@ -287,7 +314,7 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
     const rows = p.role === 'weight' ? widthOf(layer - 1) : 1;
     const cols = widthOf(layer);
     params.push({ name: p.name, role: p.role === 'weight' ? 'weight' : 'bias', layer, rows, cols, offset: paramBytes });
-    paramBytes += lineUp(rows * cols * 4);
+    paramBytes += p.name === 'W1' && w1.blocks ? threads * w1.blockBytes : lineUp(rows * cols * 4);
   }
 
   const at: Record<string, number> = {};
@@ -301,6 +328,7 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   put('countProgram', programBytes(L));
   put('copyCountProgram', programBytes(L));
   put('runs', (L + 1) * MAX_TEAM * 8);
+  put('w1Shifts', MAX_TEAM * 4);
   put('regions', 2 * regionsBytes(L)); // two tables: every parameter, and all but W1
   put('params', paramBytes);
   put('grads', paramBytes);
@@ -362,7 +390,15 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   at.laneBytes = lane;
   at.listHalfEntries = halfEntries;
   at.decayCount = decayCount;
-  return { threads, maxBatch: N, inputSize: D, layers, params, paramBytes, stats, statsBytes, at, bytes: top };
+  return { threads, maxBatch: N, inputSize: D, layers, params, w1, paramBytes, stats, statsBytes, at, bytes: top };
+}
+
+/** W1's layout (W1Layout): blocks of the runs' widest width, one after another, each on a cache line. */
+function w1Layout(D: number, layer1: LayerLayout, byColumns: boolean, blocks: boolean): W1Layout {
+  if (!blocks) return { byColumns, blocks, rowBytes: layer1.width * 4, blockBytes: 0, shifts: layer1.runs.map(() => 0) };
+  const rowBytes = lineUp(Math.max(...layer1.runs.map(([c0, c1]) => c1 - c0)) * 4);
+  const blockBytes = lineUp(D * rowBytes);
+  return { byColumns, blocks, rowBytes, blockBytes, shifts: layer1.runs.map(([c0], t) => t * blockBytes - c0 * 4) };
 }
 
 /** Throws unless every layer of the plan is one the programs know (Affine, BatchNorm, activations, Dropout, SoftmaxWithLoss). */

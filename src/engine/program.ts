@@ -119,7 +119,7 @@ export function plainStepOps(plan: NetPlan, layout: ProgramLayout, options: Step
   const decay = options.weightDecayLambda > 0;
   if (decay) {
     for (let k = 1; k <= L; k++) {
-      ops.push(op('DECAY_SUMS', { W: `params.W${k}`, W_ROWS: width(k - 1), W_ROW_BYTES: width(k) * 4, RUNS: `runs${k}`, OUT: `decay${k}` }));
+      ops.push(op('DECAY_SUMS', { W: `params.W${k}`, W_ROWS: width(k - 1), W_ROW_BYTES: width(k) * 4, RUNS: `runs${k}`, OUT: `decay${k}`, SHIFTS: 0 }));
     }
   }
   ops.push(op('LOSS', { LOSSES: 'losses', DECAY: decay ? 'decay' : 0, DECAY_COUNT: decay ? layout.at.decayCount : 0 }));
@@ -159,25 +159,25 @@ export function plainStepOps(plan: NetPlan, layout: ProgramLayout, options: Step
 export function stepOps(plan: NetPlan, layout: ProgramLayout, options: StepProgramOptions): Op[] {
   const skip = new Set(options.without ?? []);
   let ops = plainStepOps(plan, layout, options);
-  if (!skip.has('sparseInput')) ops = sparseInput(ops);
+  if (!skip.has('sparseInput')) ops = sparseInput(ops, layout.w1);
   if (!skip.has('affineActivation')) ops = affineActivation(ops);
   if (!skip.has('affineSoftmax')) ops = affineSoftmax(ops);
   if (!skip.has('sgdFromPixelLists') && !skip.has('sparseInput')) ops = sgdFromPixelLists(ops, options);
-  return [...withBarriers(ops, plan.sizes.length - 1), op('END')];
+  return [...withBarriers(ops, plan.sizes.length - 1, layout.w1.byColumns), op('END')];
 }
 
 /** The count program: one image's forward on a thread's lane (lane.* offsets), then its argmax; `params` names the weights ('params' or 'paramsCopy'). */
 export function countOps(plan: NetPlan, layout: ProgramLayout, params: 'params' | 'paramsCopy'): Op[] {
   const L = plan.sizes.length - 1;
   const width = (k: number): number => (k === 0 ? plan.sizes[0] : layout.layers[k - 1].width);
-  const ops: Op[] = [op('C_BEGIN', { W: `${params}.W1`, ROW_BYTES: width(1) * 4, LANES: 'lanes', LANE_BYTES: layout.at.laneBytes, ROWS: 'lane.rows', VALS: 'lane.vals' })];
+  const ops: Op[] = [op('C_BEGIN', { W: `${params}.W1`, ROW_BYTES: layout.w1.rowBytes, LANES: 'lanes', LANE_BYTES: layout.at.laneBytes, ROWS: 'lane.rows', VALS: 'lane.vals' })];
   for (let k = 1; k <= L; k++) {
     const fields = { OUT: `lane.row${k}`, B: `${params}.b${k}`, ACT: k < L ? activationOf(plan, k) : 'none', RUNS: `runs${k}`, VALID_END: layout.layers[k - 1].validEnd };
     const bn = k < L ? batchNormOf(plan, k) : undefined;
     const dropout = k < L ? dropoutOf(plan, k) : undefined;
     // With batch norm or dropout, the Affine's sums come first, then C_NORM: test mode (book 6.3, 6.4.3).
     const affine = bn !== undefined || dropout !== undefined ? { ...fields, ACT: 'none' } : fields;
-    if (k === 1) ops.push(op('C_SPARSE', affine));
+    if (k === 1) ops.push(op('C_SPARSE', { ...affine, SHIFTS: 'w1Shifts' }));
     else ops.push(op('C_DENSE', { ...affine, W: `${params}.W${k}`, W_ROW_BYTES: width(k) * 4, IN: `lane.row${k - 1}`, IN_COUNT: width(k - 1), SKIP: zerosIn(plan, k - 1, width(k)) }));
     if (affine !== fields) {
       const stats = params === 'params' ? 'stats' : 'statsCopy';

@@ -11,7 +11,7 @@ function pixelRows(layout: ProgramLayout, t: number): [number, number] {
   return [Math.floor((layout.inputSize * t) / T), Math.floor((layout.inputSize * (t + 1)) / T)];
 }
 
-/** The runs tables: for layer 0 (pixel rows, pixelRows) and layers 1 .. L, (c0, c1) per thread, MAX_TEAM pairs each. */
+/** The runs tables: for layer 0 (pixel rows, pixelRows: W1's gradient on dense rows) and layers 1 .. L, (c0, c1) per thread, MAX_TEAM pairs each. */
 export function runsTables(layout: ProgramLayout): Int32Array {
   const L = layout.layers.length;
   const words = new Int32Array((L + 1) * MAX_TEAM * 2);
@@ -29,8 +29,9 @@ export function runsTables(layout: ProgramLayout): Int32Array {
 
 /**
  * An UPDATE op's regions: per thread, the parts of the tensors whose gradients it computed
- * (W1: its rows of pixels; W_k, k >= 2: its rows, its columns of layer k - 1; b_k: its columns
- * of layer k, thread 0's for the last). Words: per thread t, the byte offset (from
+ * (W1: its columns of layer 1 when the first layer reads pixel lists, else its rows of pixels;
+ * W_k, k >= 2: its rows, its columns of layer k - 1; b_k: its columns of layer k, thread 0's
+ * for the last). Words: per thread t, the byte offset (from
  * the table) of its list; a list is a count, then (OFFSET, ROWS, COLS, STRIDE, WEIGHT) per
  * region, OFFSET in bytes from the parameter buffer, STRIDE in bytes.
  */
@@ -46,7 +47,11 @@ export function updateRegions(layout: ProgramLayout, withoutW1: boolean): Int32A
       if (withoutW1 && p.name === 'W1') continue;
       const rowBytes = p.cols * 4;
       let region: number[] | null;
-      if (p.role === 'weight') {
+      if (p.name === 'W1' && layout.w1.byColumns) {
+        const [c0, c1] = layout.layers[0].runs[t];
+        const { rowBytes: w1RowBytes, shifts } = layout.w1;
+        region = c1 > c0 ? [p.offset + c0 * 4 + shifts[t], p.rows, c1 - c0, w1RowBytes, 1] : null;
+      } else if (p.role === 'weight') {
         const [r0, r1] = p.layer === 1 ? pixelRows(layout, t) : layout.layers[p.layer - 2].runs[t];
         region = r1 > r0 ? [p.offset + r0 * rowBytes, r1 - r0, p.cols, rowBytes, 1] : null;
       } else {
@@ -60,6 +65,13 @@ export function updateRegions(layout: ProgramLayout, withoutW1: boolean): Int32A
     }
     words[countAt] = count;
   }
+  return words;
+}
+
+/** W1's shift per thread (layout.ts's W1Layout), MAX_TEAM words. */
+export function w1ShiftsTable(layout: ProgramLayout): Int32Array {
+  const words = new Int32Array(MAX_TEAM);
+  words.set(layout.w1.shifts);
   return words;
 }
 

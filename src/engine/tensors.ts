@@ -31,10 +31,10 @@ export function writeTensors(region: TensorRegion, buffer: TensorBuffer, source:
   }
   for (const p of region.plan.params) {
     const data = source(p.name) ?? null;
-    const { view, row, col, stride } = placed(region, buffer, p.name);
+    const { view, index } = placed(region, buffer, p.name);
     view.fill(0);
     if (data === null) continue;
-    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) view[row(i) * stride + col(j)] = data[i * p.cols + j];
+    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) view[index(i, j)] = data[i * p.cols + j];
   }
 }
 
@@ -42,23 +42,37 @@ export function writeTensors(region: TensorRegion, buffer: TensorBuffer, source:
 export function readTensors(region: TensorRegion, buffer: TensorBuffer): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   for (const p of region.plan.params) {
-    const { view, row, col, stride } = placed(region, buffer, p.name);
+    const { view, index } = placed(region, buffer, p.name);
     const data = new Float32Array(p.rows * p.cols);
-    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) data[i * p.cols + j] = view[row(i) * stride + col(j)];
+    for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) data[i * p.cols + j] = view[index(i, j)];
     out[p.name] = data;
   }
   return out;
 }
 
-/** A tensor's padded place: a view of it, the padded row and column of a logical (i, j), its row length. */
-function placed(region: TensorRegion, buffer: TensorBuffer, name: string): { view: Float32Array; row: (i: number) => number; col: (j: number) => number; stride: number } {
+/**
+ * A tensor's padded place: a view of it, and the view's index of a logical (i, j). W1 in
+ * column blocks (layout.ts's W1Layout): the float of pixel i and column c is 4 c + shifts[t]
+ * bytes into row i, t the thread whose run holds c.
+ */
+function placed(region: TensorRegion, buffer: TensorBuffer, name: string): { view: Float32Array; index: (i: number, j: number) => number } {
   const { layout, memory, base } = region;
   const p = layout.params.find((q) => q.name === name);
   if (p === undefined) throw new Error(`WasmProgram: no parameter '${name}'`);
-  const view = memory.f32(addressOf(layout, base, `${buffer}.${name}`), p.rows * p.cols);
   const out = layout.layers[p.layer - 1].column;
+  const at = addressOf(layout, base, `${buffer}.${name}`);
+  if (name === 'W1' && layout.w1.blocks) {
+    const { rowBytes, blockBytes, shifts } = layout.w1;
+    const runs = layout.layers[0].runs;
+    const shiftOf = (c: number): number => shifts[runs.findIndex(([c0, c1]) => c >= c0 && c < c1)];
+    const floats = Array.from(out, (c) => (4 * c + shiftOf(c)) / 4);
+    const view = memory.f32(at, (runs.length * blockBytes) / 4);
+    return { view, index: (i, j) => (i * rowBytes) / 4 + floats[j] };
+  }
+  const view = memory.f32(at, p.rows * p.cols);
   const into = p.layer >= 2 ? layout.layers[p.layer - 2].column : null;
-  return { view, row: p.role === 'bias' ? () => 0 : into === null ? (i) => i : (i) => into[i], col: (j) => out[j], stride: p.cols };
+  const row = p.role === 'bias' ? (): number => 0 : into === null ? (i: number): number => i : (i: number): number => into[i];
+  return { view, index: (i, j) => row(i) * p.cols + out[j] };
 }
 
 /** The stats buffers: batch norm's running statistics (the net's buffers, running_mean1, ...), and their copy. */

@@ -22,7 +22,7 @@ import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
 import { COMMANDS, MAX_TEAM, TEAM, programLayout, type ProgramLayout } from './layout.js';
 import { addressOf, encodeOps } from './encode.js';
 import { countOps, stepOps, type FusionRule } from './program.js';
-import { programFields, runsTables, updateRegions } from './tables.js';
+import { programFields, runsTables, updateRegions, w1ShiftsTable } from './tables.js';
 import { programMemory, type ProgramMemory } from './program-memory.js';
 import { ProgramTeam } from './program-team.js';
 import { CountsAlongside, type Chunk, type CountingTeam } from './counts-alongside.js';
@@ -140,7 +140,7 @@ export class WasmProgram {
   }
 
   private layoutFor(threads: number): ProgramLayout {
-    return programLayout(this.plan, { threads, maxBatch: this.maxBatch, slots: this.slotNames.length });
+    return programLayout(this.plan, { threads, maxBatch: this.maxBatch, slots: this.slotNames.length, w1ByColumns: !this.without.includes('sparseInput') });
   }
 
   /** Zeroes the region (but the team block) and writes the programs and tables of the current layout. */
@@ -155,6 +155,7 @@ export class WasmProgram {
     write(a('countProgram'), encodeOps(countOps(plan, layout, 'params'), layout, base));
     write(a('copyCountProgram'), encodeOps(countOps(plan, layout, 'paramsCopy'), layout, base));
     write(a('runs'), runsTables(layout));
+    write(a('w1Shifts'), w1ShiftsTable(layout));
     write(a('regions'), updateRegions(layout, false));
     write(a('regionsWithoutW1'), updateRegions(layout, true));
     memory.exports.fillScaleTable(a('table'));

@@ -2,9 +2,9 @@
  * The backward ops of a step program and its update (engine/program.ts says what each is for,
  * layout.ts lists their fields), each run by every thread taking part on its own share:
  * DENSE_BACKWARD on the runs of slots t, t + active, ... of ROW_RUNS as rows of W (and of DB_RUNS
- * for db), ACT_BACKWARD on its RUNS' columns, SPARSE_SGD and SPARSE_GRAD on ROW_RUNS' rows of
- * W1 (db1 on RUNS' columns), UPDATE on those slots' regions. Every float is computed by the
- * same operations in the same order whichever thread computes it.
+ * for db), ACT_BACKWARD, SPARSE_SGD and SPARSE_GRAD on their RUNS' columns, UPDATE on those
+ * slots' regions. Every float is computed by the same operations in the same order whichever
+ * thread computes it.
  */
 import { BWD, activateRow } from './activation.as';
 import { addRow, blockWidth, denseColumns, transposeRows } from './dense.as';
@@ -15,14 +15,14 @@ import {
   DENSE_BACKWARD_ROW_RUNS, DENSE_BACKWARD_W, DENSE_BACKWARD_WT, DENSE_BACKWARD_W_ROW_BYTES, DENSE_BACKWARD_X,
   DENSE_BACKWARD_X_ROW_BYTES, DENSE_BACKWARD_X_SKIP, REGION_BYTES, REGION_COLS, REGION_OFFSET, REGION_ROWS,
   REGION_STRIDE, REGION_WEIGHT, SPARSE_GRAD_DA, SPARSE_GRAD_DA_ROW_BYTES, SPARSE_GRAD_DB, SPARSE_GRAD_DW,
-  SPARSE_GRAD_ROW_RUNS, SPARSE_GRAD_RUNS, SPARSE_GRAD_W, SPARSE_GRAD_W_ROW_BYTES, SPARSE_SGD_DA,
-  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_ROW_RUNS, SPARSE_SGD_RUNS, SPARSE_SGD_W, SPARSE_SGD_W_ROW_BYTES,
+  SPARSE_GRAD_RUNS, SPARSE_GRAD_SHIFTS, SPARSE_GRAD_W, SPARSE_GRAD_W_ROW_BYTES, SPARSE_SGD_DA,
+  SPARSE_SGD_DA_ROW_BYTES, SPARSE_SGD_DB, SPARSE_SGD_RUNS, SPARSE_SGD_SHIFTS,
   UPDATE_GRADS, UPDATE_KIND, UPDATE_PARAMS, UPDATE_REGIONS, UPDATE_SLOT0, UPDATE_SLOT1,
 } from './layout.as';
 import { learningRate, updateRegion } from './optim.as';
 import { nonzeroList, scatterRows, sparseColumns } from './sparse.as';
 import {
-  thread, threads, active, N, listRows, listVals, laneRows, laneVals, u, i, runStart, runEnd, spanStart, spanCount,
+  thread, threads, active, N, D, listRows, listVals, laneRows, laneVals, u, i, runStart, runEnd, shift, spanStart, spanCount,
 } from './step-context.as';
 
 /**
@@ -46,7 +46,7 @@ export function opDenseBackward(op: usize): void {
       const nnz = dySkip ? nonzeroList(laneRows, laneVals, dyn, 4, WT, xRowBytes, dyCount) : 0;
       for (let t = thread; t < threads; t += active) {
         const r0 = runStart(rowRuns, t), r1 = runEnd(rowRuns, t);
-        if (dySkip) sparseColumns(dx + o, 0, laneRows, laneVals, nnz, r0, r1, mode, x + o);
+        if (dySkip) sparseColumns(dx + o, 0, laneRows, laneVals, nnz, r0, r1, mode, x + o, 0);
         else denseColumns(dx + o, 0, dyn, 4, WT, xRowBytes, dyCount, r0, r1, mode, x + o);
       }
     }
@@ -54,7 +54,7 @@ export function opDenseBackward(op: usize): void {
   for (let t = thread; t < threads; t += active) {
     for (let m = runStart(rowRuns, t); m < runEnd(rowRuns, t); m++) {
       const xm = x + (<usize>m << 2), dWm = dW + <usize>m * wRowBytes;
-      if (xSkip) sparseColumns(dWm, 0, laneRows, laneVals, nonzeroList(laneRows, laneVals, xm, xRowBytes, dy, dyRowBytes, N), 0, wCols, ACT_NONE, 0);
+      if (xSkip) sparseColumns(dWm, 0, laneRows, laneVals, nonzeroList(laneRows, laneVals, xm, xRowBytes, dy, dyRowBytes, N), 0, wCols, ACT_NONE, 0, 0);
       else denseColumns(dWm, 0, xm, xRowBytes, dy, dyRowBytes, N, 0, wCols, ACT_NONE, 0);
     }
   }
@@ -83,67 +83,45 @@ export function opActBackward(op: usize): void {
   }
 }
 
-/** The first of a pixel list's n entries (rows ascending, as decodeSparse writes them) whose row address is at least `row`. */
-function firstFrom(rows: usize, n: i32, row: usize): i32 {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (<usize>load<u32>(rows + (<usize>mid << 2)) < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
- * For each image in order, over the entries of its pixel list in this thread's rows of W1
- * (rowRuns' pixels: W's rows wRowBytes apart), in every column of `runs`: rows[pixel][cols] +=
- * (scale x) dA[image, cols] at rows + shift.
- * NOTE: split by rows, each core writes a block of W1 (or dW1) of its own. Split by columns, as
- * the forward is, the two cores wrote alternate parts of every row: on an Intel Xeon VM that
- * made this loop as slow on two threads, each over half the columns, as on one over all of
- * them, and the team then ran most steps alone (two-thread deep-adam steps went from 1.5 ms to
- * 1.0 ms with this split).
+ * For each image in order, over its pixel list, in this thread's columns of `runs`:
+ * rows[pixel][cols] += (scale x) dA[image, cols] at rows + shift + shifts[t] (W1 in column
+ * blocks, layout.ts's W1Layout: each core writes only its own block, the one its forward reads).
  */
-function scatterImages(da: usize, rowBytes: usize, runs: usize, rowRuns: usize, W: usize, wRowBytes: usize, scale: f32, shift: usize): void {
+function scatterImages(da: usize, rowBytes: usize, runs: usize, shifts: usize, scale: f32, shift0: usize): void {
   for (let n = 0; n < N; n++) {
     const g = da + <usize>n * rowBytes, e = spanStart(n), nnz = spanCount(n);
-    const rows = listRows + e, vals = listVals + e;
     for (let t = thread; t < threads; t += active) {
-      const a = firstFrom(rows, nnz, W + <usize>runStart(rowRuns, t) * wRowBytes);
-      const b = firstFrom(rows, nnz, W + <usize>runEnd(rowRuns, t) * wRowBytes);
-      if (b <= a) continue;
-      const at = <usize>a << 2;
-      for (let s = 0; s < threads; s++) {
-        const c1 = runEnd(runs, s);
-        for (let c = runStart(runs, s); c < c1; ) {
-          const width = blockWidth((c1 - c) >> 2);
-          const o = <usize>c << 2;
-          scatterRows(g + o, rows + at, vals + at, b - a, scale, shift, o, width);
-          c += width << 2;
-        }
+      const c1 = runEnd(runs, t), at = shift0 + shift(shifts, t);
+      for (let c = runStart(runs, t); c < c1; ) {
+        const width = blockWidth((c1 - c) >> 2);
+        const o = <usize>c << 2;
+        scatterRows(g + o, listRows + e, listVals + e, nnz, scale, at, o, width);
+        c += width << 2;
       }
     }
   }
 }
 
-/** SPARSE_SGD (rule 4): db1, and W1 -= (lr x) dA1 image by image over the pixel lists (dW1 never stored). */
+/** SPARSE_SGD (rule 4): db1, and W1 -= (lr x) dA1 image by image over the pixel lists (dW1 never stored), in this thread's columns. */
 export function opSparseSgd(op: usize): void {
   const da = u(op, SPARSE_SGD_DA), rowBytes = u(op, SPARSE_SGD_DA_ROW_BYTES), runs = u(op, SPARSE_SGD_RUNS);
   columnSums(u(op, SPARSE_SGD_DB), da, rowBytes, runs);
-  scatterImages(da, rowBytes, runs, u(op, SPARSE_SGD_ROW_RUNS), u(op, SPARSE_SGD_W), u(op, SPARSE_SGD_W_ROW_BYTES), -learningRate(), 0);
+  scatterImages(da, rowBytes, runs, u(op, SPARSE_SGD_SHIFTS), -learningRate(), 0);
 }
 
-/** SPARSE_GRAD: db1, and dW1 = X^T dA1 over the pixel lists, in this thread's rows. */
+/** SPARSE_GRAD: db1, and dW1 = X^T dA1 over the pixel lists, in this thread's columns. */
 export function opSparseGrad(op: usize): void {
   const da = u(op, SPARSE_GRAD_DA), rowBytes = u(op, SPARSE_GRAD_DA_ROW_BYTES), runs = u(op, SPARSE_GRAD_RUNS);
-  const dW = u(op, SPARSE_GRAD_DW), W = u(op, SPARSE_GRAD_W), wRowBytes = u(op, SPARSE_GRAD_W_ROW_BYTES), rowRuns = u(op, SPARSE_GRAD_ROW_RUNS);
+  const dW = u(op, SPARSE_GRAD_DW), W = u(op, SPARSE_GRAD_W), wRowBytes = u(op, SPARSE_GRAD_W_ROW_BYTES), shifts = u(op, SPARSE_GRAD_SHIFTS);
   columnSums(u(op, SPARSE_GRAD_DB), da, rowBytes, runs);
   for (let t = thread; t < threads; t += active) {
-    const r0 = runStart(rowRuns, t), r1 = runEnd(rowRuns, t);
-    if (r1 > r0) memory.fill(dW + <usize>r0 * wRowBytes, 0, <usize>(r1 - r0) * wRowBytes);
+    const c0 = runStart(runs, t), c1 = runEnd(runs, t);
+    if (c1 <= c0) continue;
+    const first = dW + shift(shifts, t) + (<usize>c0 << 2);
+    for (let r = 0; r < D; r++) memory.fill(first + <usize>r * wRowBytes, 0, <usize>(c1 - c0) << 2);
   }
-  scatterImages(da, rowBytes, runs, rowRuns, W, wRowBytes, 1, dW - W); // the lists point at W1's rows: dW1's are dW - W further
+  scatterImages(da, rowBytes, runs, shifts, 1, dW - W); // the lists point at W1's rows: dW1's are dW - W further
 }
 
 /** UPDATE: the optimizer over this thread's regions (optim.as.ts). */

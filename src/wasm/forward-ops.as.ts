@@ -12,18 +12,18 @@ import {
   ACTIVATION_ACT, ACTIVATION_OUT, ACTIVATION_OUT_ROW_BYTES, ACTIVATION_RUNS, ACTIVATION_VALID_END, ACT_NONE,
   AFFINE_SOFTMAX_B, AFFINE_SOFTMAX_C, AFFINE_SOFTMAX_IN, AFFINE_SOFTMAX_IN_COUNT, AFFINE_SOFTMAX_IN_ROW_BYTES,
   AFFINE_SOFTMAX_LOSSES, AFFINE_SOFTMAX_OUT, AFFINE_SOFTMAX_OUT_ROW_BYTES, AFFINE_SOFTMAX_SKIP,
-  AFFINE_SOFTMAX_SPARSE, AFFINE_SOFTMAX_W, AFFINE_SOFTMAX_W_ROW_BYTES, DECAY_SUMS_OUT, DECAY_SUMS_RUNS, DECAY_SUMS_W,
+  AFFINE_SOFTMAX_SPARSE, AFFINE_SOFTMAX_W, AFFINE_SOFTMAX_W_ROW_BYTES, DECAY_SUMS_OUT, DECAY_SUMS_RUNS, DECAY_SUMS_SHIFTS, DECAY_SUMS_W,
   DECAY_SUMS_W_ROWS, DECAY_SUMS_W_ROW_BYTES, DENSE_AFFINE_ACT, DENSE_AFFINE_B, DENSE_AFFINE_IN,
   DENSE_AFFINE_IN_COUNT, DENSE_AFFINE_IN_ROW_BYTES, DENSE_AFFINE_OUT, DENSE_AFFINE_OUT_ROW_BYTES, DENSE_AFFINE_RUNS,
   DENSE_AFFINE_SKIP, DENSE_AFFINE_VALID_END, DENSE_AFFINE_W, DENSE_AFFINE_W_ROW_BYTES, GATHER_X, LIST_ROW_BYTES,
   LIST_SPARE, LIST_W, LOSS_DECAY, LOSS_DECAY_COUNT, LOSS_LOSSES, SLOT_TOUCHED, SOFTMAX_LOSS_C, SOFTMAX_LOSS_LOSSES,
   SOFTMAX_LOSS_OUT, SOFTMAX_LOSS_OUT_ROW_BYTES, SPARSE_AFFINE_ACT, SPARSE_AFFINE_B, SPARSE_AFFINE_OUT,
-  SPARSE_AFFINE_OUT_ROW_BYTES, SPARSE_AFFINE_RUNS, SPARSE_AFFINE_VALID_END,
+  SPARSE_AFFINE_OUT_ROW_BYTES, SPARSE_AFFINE_RUNS, SPARSE_AFFINE_SHIFTS, SPARSE_AFFINE_VALID_END,
 } from './layout.as';
 import { softmaxLossRow } from './softmax.as';
 import { decodeDense, decodeSparse, nonzeroList, sparseColumns, touchImages } from './sparse.as';
 import {
-  team, thread, threads, active, N, idx, starts, D, table, listRows, listVals, listSpans, laneRows, laneVals, u, i, runStart, runEnd, spanStart, spanCount, zeroPadding, labelOf, halfLambda, imageShare,
+  team, thread, threads, active, N, idx, starts, D, table, listRows, listVals, listSpans, laneRows, laneVals, u, i, runStart, runEnd, shift, spanStart, spanCount, zeroPadding, labelOf, halfLambda, imageShare,
 } from './step-context.as';
 import { slot } from './team.as';
 
@@ -56,12 +56,12 @@ export function opGather(op: usize): void {
 /** SPARSE_AFFINE: out = act(b + x W1) over each image's pixel list, in this thread's columns. */
 export function opSparseAffine(op: usize): void {
   const out = u(op, SPARSE_AFFINE_OUT), rowBytes = u(op, SPARSE_AFFINE_OUT_ROW_BYTES), b = u(op, SPARSE_AFFINE_B);
-  const act = i(op, SPARSE_AFFINE_ACT), runs = u(op, SPARSE_AFFINE_RUNS), validEnd = i(op, SPARSE_AFFINE_VALID_END);
+  const act = i(op, SPARSE_AFFINE_ACT), runs = u(op, SPARSE_AFFINE_RUNS), validEnd = i(op, SPARSE_AFFINE_VALID_END), shifts = u(op, SPARSE_AFFINE_SHIFTS);
   for (let n = 0; n < N; n++) {
     const row = out + <usize>n * rowBytes, e = spanStart(n), nnz = spanCount(n);
     for (let t = thread; t < threads; t += active) {
       const c0 = runStart(runs, t), c1 = runEnd(runs, t);
-      sparseColumns(row, b, listRows + e, listVals + e, nnz, c0, c1, act, 0);
+      sparseColumns(row, b, listRows + e, listVals + e, nnz, c0, c1, act, 0, shift(shifts, t));
       zeroPadding(row, c0, c1, validEnd);
     }
   }
@@ -79,7 +79,7 @@ export function opDenseAffine(op: usize): void {
     const nnz = skip ? nonzeroList(laneRows, laneVals, xn, 4, W, wRowBytes, count) : 0;
     for (let t = thread; t < threads; t += active) {
       const c0 = runStart(runs, t), c1 = runEnd(runs, t);
-      if (skip) sparseColumns(row, b, laneRows, laneVals, nnz, c0, c1, act, 0);
+      if (skip) sparseColumns(row, b, laneRows, laneVals, nnz, c0, c1, act, 0, 0);
       else denseColumns(row, b, xn, 4, W, wRowBytes, count, c0, c1, act, 0);
       zeroPadding(row, c0, c1, validEnd);
     }
@@ -112,9 +112,9 @@ export function opAffineSoftmax(op: usize): void {
   for (let n = imageShare(thread), end = imageShare(thread + 1); n < end; n++) {
     const s = out + <usize>n * rowBytes, xn = x + <usize>n * xRowBytes;
     if (sparse) {
-      sparseColumns(s, b, listRows + spanStart(n), listVals + spanStart(n), spanCount(n), 0, Cp, ACT_NONE, 0);
+      sparseColumns(s, b, listRows + spanStart(n), listVals + spanStart(n), spanCount(n), 0, Cp, ACT_NONE, 0, 0); // one layer: W1 has no blocks
     } else if (skip) {
-      sparseColumns(s, b, laneRows, laneVals, nonzeroList(laneRows, laneVals, xn, 4, W, wRowBytes, count), 0, Cp, ACT_NONE, 0);
+      sparseColumns(s, b, laneRows, laneVals, nonzeroList(laneRows, laneVals, xn, 4, W, wRowBytes, count), 0, Cp, ACT_NONE, 0, 0);
     } else {
       denseColumns(s, b, xn, 4, W, wRowBytes, count, 0, Cp, ACT_NONE, 0);
     }
@@ -134,12 +134,13 @@ export function opSoftmaxLoss(op: usize): void {
 /** DECAY_SUMS: per column of W in this thread's runs, sum over its rows of W^2, in float64 (rows in order: the same sum for any team). */
 export function opDecaySums(op: usize): void {
   const W = u(op, DECAY_SUMS_W), rows = i(op, DECAY_SUMS_W_ROWS), rowBytes = u(op, DECAY_SUMS_W_ROW_BYTES);
-  const runs = u(op, DECAY_SUMS_RUNS), out = u(op, DECAY_SUMS_OUT);
+  const runs = u(op, DECAY_SUMS_RUNS), out = u(op, DECAY_SUMS_OUT), shifts = u(op, DECAY_SUMS_SHIFTS);
   for (let t = thread; t < threads; t += active) {
+    const Wt = W + shift(shifts, t);
     for (let c = runStart(runs, t); c < runEnd(runs, t); c += 4) {
       let lo = f64x2.splat(0), hi = f64x2.splat(0);
       for (let r = 0; r < rows; r++) {
-        const v = v128.load(W + <usize>r * rowBytes + (<usize>c << 2));
+        const v = v128.load(Wt + <usize>r * rowBytes + (<usize>c << 2));
         const a = f64x2.promote_low_f32x4(v), b = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
         lo = f64x2.add(lo, f64x2.mul(a, a));
         hi = f64x2.add(hi, f64x2.mul(b, b));

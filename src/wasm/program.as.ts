@@ -17,7 +17,7 @@ import {
   C_ARGMAX_C, C_ARGMAX_IN, C_BEGIN_LANES, C_BEGIN_LANE_BYTES, C_BEGIN_ROWS, C_BEGIN_ROW_BYTES, C_BEGIN_VALS, C_BEGIN_W,
   C_DENSE_ACT, C_DENSE_B, C_DENSE_IN, C_DENSE_IN_COUNT, C_DENSE_OUT, C_DENSE_RUNS, C_DENSE_SKIP, C_DENSE_VALID_END, C_DENSE_W,
   C_DENSE_W_ROW_BYTES,
-  C_SPARSE_ACT, C_SPARSE_B, C_SPARSE_OUT, C_SPARSE_RUNS, C_SPARSE_VALID_END,
+  C_SPARSE_ACT, C_SPARSE_B, C_SPARSE_OUT, C_SPARSE_RUNS, C_SPARSE_SHIFTS, C_SPARSE_VALID_END,
   OP_ACTIVATION, OP_ACT_BACKWARD, OP_AFFINE_SOFTMAX, OP_BARRIER, OP_BN_BACKWARD, OP_BN_FORWARD, OP_BN_STATS, OP_C_ARGMAX,
   OP_C_DENSE, OP_C_NORM, OP_C_SPARSE, OP_DECAY_SUMS, OP_DROPOUT, OP_DROPOUT_BACKWARD,
   OP_DENSE_AFFINE, OP_DENSE_BACKWARD, OP_END, OP_GATHER, OP_LIST, OP_LOSS, OP_SOFTMAX_LOSS, OP_SPARSE_AFFINE, OP_SPARSE_GRAD,
@@ -119,9 +119,10 @@ function forward(program: usize, lane: usize, rows: usize, vals: usize, nnz: i32
     if (code == OP_C_SPARSE) {
       const out = lane + <usize>load<i32>(op + C_SPARSE_OUT), b = <usize>load<i32>(op + C_SPARSE_B), act = load<i32>(op + C_SPARSE_ACT);
       const runs = <usize>load<i32>(op + C_SPARSE_RUNS), validEnd = load<i32>(op + C_SPARSE_VALID_END);
+      const shifts = <usize>load<i32>(op + C_SPARSE_SHIFTS);
       for (let t = 0; t < threads; t++) {
         const c0 = load<i32>(runs + (<usize>t << 3)), c1 = load<i32>(runs + (<usize>t << 3), 4);
-        sparseColumns(out, b, rows, vals, nnz, c0, c1, act, 0);
+        sparseColumns(out, b, rows, vals, nnz, c0, c1, act, 0, <usize>load<i32>(shifts + (<usize>t << 2)));
         zeroPadding(out, c0, c1, validEnd);
       }
     } else if (code == OP_C_DENSE) {
@@ -134,7 +135,7 @@ function forward(program: usize, lane: usize, rows: usize, vals: usize, nnz: i32
       const terms = skip ? nonzeroList(rows, vals, x, 4, W, wRowBytes, count) : 0;
       for (let t = 0; t < threads; t++) {
         const c0 = load<i32>(runs + (<usize>t << 3)), c1 = load<i32>(runs + (<usize>t << 3), 4);
-        if (skip) sparseColumns(out, b, rows, vals, terms, c0, c1, act, 0);
+        if (skip) sparseColumns(out, b, rows, vals, terms, c0, c1, act, 0, 0);
         else denseColumns(out, b, x, 4, W, wRowBytes, count, c0, c1, act, 0);
         zeroPadding(out, c0, c1, validEnd);
       }

@@ -193,12 +193,16 @@ export function sparseRows(out: usize, init: usize, rows: usize, val: usize, nnz
   storeBlock(out, a0, a1, a2, a3, a4, a5, a6, nv);
 }
 
-/** One list's columns [c0, c1) of a sparse row combination, block by block (out, init and aux from column 0 of their rows). */
-export function sparseColumns(out: usize, init: usize, rows: usize, val: usize, nnz: i32, c0: i32, c1: i32, mode: i32, aux: usize): void {
+/**
+ * One list's columns [c0, c1) of a sparse row combination, block by block (out, init and aux
+ * from column 0 of their rows; column c of a listed row is 4 c + wShift bytes into it: W1 in
+ * column blocks, layout.ts's W1Layout).
+ */
+export function sparseColumns(out: usize, init: usize, rows: usize, val: usize, nnz: i32, c0: i32, c1: i32, mode: i32, aux: usize, wShift: usize): void {
   for (let c = c0; c < c1; ) {
     const width = blockWidth((c1 - c) >> 2);
     const o = <usize>c << 2;
-    sparseRows(out + o, init != 0 ? init + o : 0, rows, val, nnz, o, width, mode, aux + o);
+    sparseRows(out + o, init != 0 ? init + o : 0, rows, val, nnz, o + wShift, width, mode, aux + o);
     c += width << 2;
   }
 }

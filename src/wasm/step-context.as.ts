@@ -102,6 +102,12 @@ export function stepMaxLoss(): f64 {
   return load<i32>(runs + (<usize>t << 3), 4);
 }
 
+/** Run t's byte shift into W1's rows from a SHIFTS table (layout.ts's W1Layout); 0 without a table. */
+// @ts-ignore: decorator
+@inline export function shift(shifts: usize, t: i32): usize {
+  return shifts == 0 ? 0 : <usize>load<i32>(shifts + (<usize>t << 2));
+}
+
 /** The pixel list of batch image n: its entries' byte offset into listRows / listVals, and its count. */
 // @ts-ignore: decorator
 @inline export function spanStart(n: i32): usize {
@@ -119,8 +125,6 @@ export function stepMaxLoss(): f64 {
  * slots s, s + active, ...): a thread with more columns is still in the step's last ops, over
  * them, when the next step's LIST starts, so it gets fewer images (the book's 6 + 7 vectors get
  * 53 + 47 images: 3% off a two-thread step, measured on the earlier fused TwoLayerNet).
- * NOTE: measured when the last op (W1's step) split W1 by columns; since it splits it by rows
- * of pixels, evenly, the reason may no longer hold, and the weights were not measured again.
  */
 export function imageShare(t: i32): i32 {
   if (t >= active) return N;

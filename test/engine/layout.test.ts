@@ -28,7 +28,7 @@ describe('layout', () => {
   for (const threads of [1, 2, 3]) {
     it(`places every buffer of 784-100-100-10 (Adam, batch 100, ${threads} threads) on its own cache lines`, () => {
       const plan = planNet(resolveSpec({ inputSize: 784, hiddenSizeList: [100, 100], outputSize: 10 }));
-      const layout = programLayout(plan, { threads, maxBatch: 100, slots: 2 });
+      const layout = programLayout(plan, { threads, maxBatch: 100, slots: 2, w1ByColumns: true });
       const starts = Object.entries(layout.at)
         .filter(([name]) => !name.startsWith('lane.') && !name.startsWith('decay') && !['laneBytes', 'listHalfEntries', 'decayCount'].includes(name))
         .map(([, offset]) => offset)
