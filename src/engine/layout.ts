@@ -304,7 +304,7 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   const layers = layerLayouts(plan.sizes, threads);
   const L = layers.length;
   const widthOf = (k: number): number => (k === 0 ? D : layers[k - 1].width);
-  const w1 = w1Layout(D, layers[0], options.w1ByColumns, options.w1ByColumns && threads > 1 && L > 1);
+  const w1 = w1Layout(D, layers, threads, options.w1ByColumns);
 
   // The parameter buffer: W1 b1 W2 b2 ..., each on a cache line.
   const params: ParamLayout[] = [];
@@ -393,8 +393,10 @@ export function programLayout(plan: NetPlan, options: LayoutOptions): ProgramLay
   return { threads, maxBatch: N, inputSize: D, layers, params, w1, paramBytes, stats, statsBytes, at, bytes: top };
 }
 
-/** W1's layout (W1Layout): blocks of the runs' widest width, one after another, each on a cache line. */
-function w1Layout(D: number, layer1: LayerLayout, byColumns: boolean, blocks: boolean): W1Layout {
+/** W1's layout (W1Layout): with blocks (several threads, a hidden layer), blocks of the runs' widest width, one after another, each on a cache line. */
+function w1Layout(D: number, layers: readonly LayerLayout[], threads: number, byColumns: boolean): W1Layout {
+  const layer1 = layers[0];
+  const blocks = byColumns && threads > 1 && layers.length > 1;
   if (!blocks) return { byColumns, blocks, rowBytes: layer1.width * 4, blockBytes: 0, shifts: layer1.runs.map(() => 0) };
   const rowBytes = lineUp(Math.max(...layer1.runs.map(([c0, c1]) => c1 - c0)) * 4);
   const blockBytes = lineUp(D * rowBytes);

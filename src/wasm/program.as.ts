@@ -33,7 +33,7 @@ import {
   opActivation, opAffineSoftmax, opDecaySums, opDenseAffine, opGather, opList, opLoss, opSoftmaxLoss, opSparseAffine,
 } from './forward-ops.as';
 import { opBnBackward, opBnForward, opBnStats, opCNorm, opDropout, opDropoutBackward } from './norm-ops.as';
-import { beginStep, stepActive, stepMaxLoss, stepProgram, zeroPadding } from './step-context.as';
+import { beginStep, shift, stepActive, stepMaxLoss, stepProgram, zeroPadding } from './step-context.as';
 import { barrier, share, slot, waitForChange, wake } from './team.as';
 
 export { encodeSparse, fillScaleTable } from './sparse.as';
@@ -122,7 +122,7 @@ function forward(program: usize, lane: usize, rows: usize, vals: usize, nnz: i32
       const shifts = <usize>load<i32>(op + C_SPARSE_SHIFTS);
       for (let t = 0; t < threads; t++) {
         const c0 = load<i32>(runs + (<usize>t << 3)), c1 = load<i32>(runs + (<usize>t << 3), 4);
-        sparseColumns(out, b, rows, vals, nnz, c0, c1, act, 0, <usize>load<i32>(shifts + (<usize>t << 2)));
+        sparseColumns(out, b, rows, vals, nnz, c0, c1, act, 0, shift(shifts, t));
         zeroPadding(out, c0, c1, validEnd);
       }
     } else if (code == OP_C_DENSE) {
