@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const stampFile = join(root, 'build', 'inputs.sha256');
 const inputs = ['src', 'bin', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 const outputs = ['build/simd.wasm', 'build/program.wasm', 'build/page/index.html', 'dist/index.js'];
@@ -19,8 +20,9 @@ function inputFiles() {
   const files = [];
   for (const entry of inputs) {
     const path = join(root, entry);
-    if (!existsSync(path)) continue;
-    if (!statSync(path).isDirectory()) files.push(entry);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) continue;
+    if (!stat.isDirectory()) files.push(entry);
     else for (const name of readdirSync(path, { recursive: true })) {
       const file = join(entry, String(name));
       if (statSync(join(root, file)).isFile()) files.push(file);
@@ -40,7 +42,8 @@ const built = outputs.every((file) => existsSync(join(root, file)));
 if (built && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === digest) {
   console.log(`build is up to date (inputs sha256 ${digest.slice(0, 12)}); \`npm run build\` forces one`);
 } else {
-  const { status } = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  const { status, error } = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (error !== undefined) console.error(`build-if-changed: could not run npm run build: ${error.message}`);
   if (status !== 0) process.exit(status ?? 1);
   writeFileSync(`${stampFile}.tmp`, `${digest}\n`);
   renameSync(`${stampFile}.tmp`, stampFile);
