@@ -132,7 +132,8 @@ export function benchTorch({ runs, args, bin }) {
       const other = (r) => (r.otherS === undefined ? '' : `, other ${r.otherS.toFixed(1)} s`);
       console.log(
         `  pair ${pair}: bp-train ${x.extS.toFixed(2)} s ${x.extMb ?? x.summary.peakRssMb} MB test ${x.summary.testAcc.toFixed(4)}${other(x)}; ` +
-          `torch ${y.extS.toFixed(2)} s ${y.extMb ?? y.summary.peakRssMb} MB test ${y.summary.testAcc.toFixed(4)}${other(y)}`,
+          `torch ${y.extS.toFixed(2)} s ${y.extMb ?? y.summary.peakRssMb} MB test ${y.summary.testAcc.toFixed(4)}${other(y)}; ` +
+          `torch / bp-train ${(y.extS / x.extS).toFixed(2)}x`,
       );
     }
     const perEpoch = Math.floor(TRAIN_SIZE / config.batch);
@@ -149,6 +150,7 @@ export function benchTorch({ runs, args, bin }) {
       theirsMb: median(b.map((r) => r.extMb ?? r.summary.peakRssMb)),
       theirsAcc: median(b.map((r) => r.summary.testAcc)),
       gflops: flops / busyMs / 1e6,
+      pairRatios: a.map((x, k) => b[k].extS / x.extS),
     });
   }
   console.log();
@@ -171,4 +173,8 @@ export function benchTorch({ runs, args, bin }) {
   console.log(`medians of ${runs} alternating pairs (wall time and peak RSS from outside):`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
+  // The machine's speed moves between runs, and the two programs do not move together: each
+  // pair's own ratio (its two runs were back to back) shows how far the ratio of medians can be trusted.
+  console.log("each pair's torch / bp-train (median):");
+  for (const r of results) console.log(`  ${r.name.padEnd(widths[0])}  ${r.pairRatios.map((x) => x.toFixed(2)).join(' ')} (${median(r.pairRatios).toFixed(2)})`);
 }
