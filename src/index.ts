@@ -11,7 +11,7 @@ export { BUILT_IN_CATALOG, DIGIT_CLASS_NAMES, loadCatalog, findEntry, type Catal
 export { cacheRoot, datasetDir } from './data/cache-dir.js';
 export { ensureDataset, fetchDataset, verifyDataset, type FetchOptions, type FetchReport, type VerifiedFile } from './data/fetch-dataset.js';
 export type { DownloadProgress } from './data/download.js';
-export { BatchBuilder } from './data/batches.js';
+export { BatchBuilder } from './kernels/batches.js';
 
 export { Matrix, type DType, type FloatArray } from './kernels/matrix.js';
 export type { Kernels, Labels } from './kernels/kernels.js';

@@ -10,7 +10,7 @@
  * thread it was counted in: the count of a split is the same for any split into ranges.
  */
 import type { Split } from '../data/dataset.js';
-import { BatchBuilder } from '../data/batches.js';
+import { BatchBuilder } from '../kernels/batches.js';
 import { kernels } from '../kernels/backend.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Yield } from './engine.js';

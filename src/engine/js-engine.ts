@@ -7,7 +7,7 @@
  * trains on, when the trainer allows it (MeasureRequest.alongside); else this thread counts in
  * line. The step is single-threaded, so the other cores are free to measure meanwhile.
  */
-import { BatchBuilder } from '../data/batches.js';
+import { BatchBuilder } from '../kernels/batches.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Engine, EngineInit, MeasureRequest, Measurement } from './engine.js';

@@ -4,7 +4,7 @@
  * For `bp-train eval`; the trainer itself only needs the accuracy (engine/count-correct.ts).
  */
 import type { Split } from '../data/dataset.js';
-import { BatchBuilder } from '../data/batches.js';
+import { BatchBuilder } from '../kernels/batches.js';
 import { argmax } from '../kernels/js.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import { EVAL_CHUNK } from '../engine/count-correct.js';

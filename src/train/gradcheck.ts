@@ -4,7 +4,7 @@
  * a large difference means a backward pass is wrong.
  */
 import type { Split } from '../data/dataset.js';
-import { BatchBuilder } from '../data/batches.js';
+import { BatchBuilder } from '../kernels/batches.js';
 import type { DType } from '../kernels/matrix.js';
 import { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Activation, WeightInit } from '../network/spec.js';

@@ -15,7 +15,7 @@
 import { applyMode } from './activation.as';
 import { blockWidth, storeBlock } from './dense.as';
 
-/** Fills the byte -> float table: v -> float32(v / 255), the same numbers as data/batches.ts. */
+/** Fills the byte -> float table: v -> float32(v / 255), the same numbers as kernels/batches.ts. */
 export function fillScaleTable(table: usize): void {
   for (let v = 0; v < 256; v++) store<f32>(table + (<usize>v << 2), <f32>(<f64>v / 255));
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -28,6 +29,18 @@ describe('README', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(result).toBe('');
+  });
+
+  it("metrics example shows the config and environment fields a run writes, with its values", async () => {
+    const block = /```\n("config": \{[\s\S]*?\}),\n("environment": \{[\s\S]*?\})\n```/.exec(readme);
+    expect(block, 'the metrics example in README.md').not.toBeNull();
+    const shown = JSON.parse(`{${block![1]}, ${block![2]}}`) as { config: Record<string, unknown>; environment: Record<string, unknown> };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-readme-')), 'm.json');
+    const run = await runCli(['--data', 'mnist-lite', '--iters', '160', '--metrics', file, '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: Record<string, unknown>; environment: Record<string, unknown> };
+    expect(written.config).toEqual(shown.config);
+    expect(Object.keys(written.environment)).toEqual(Object.keys(shown.environment));
   });
 
   it('documents every exit code that the CLI uses', async () => {

@@ -8,7 +8,7 @@
  * Needs `npm run build` (dist/ for the evaluation worker threads).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchBuilder } from '../../src/data/batches.js';
+import { BatchBuilder } from '../../src/kernels/batches.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { setBackend } from '../../src/kernels/backend.js';

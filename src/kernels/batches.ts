@@ -2,9 +2,9 @@
  * Turns byte images into float batches, in one preallocated buffer. Pixels are scaled to
  * [0, 1] here, at the last moment; the dataset itself stays as bytes.
  */
-import { Matrix, type DType } from '../kernels/matrix.js';
-import type { Random } from './random.js';
-import type { Split } from './dataset.js';
+import { Matrix, type DType } from './matrix.js';
+import type { Random } from '../data/random.js';
+import type { Split } from '../data/dataset.js';
 
 /** byte -> byte / 255, computed once (the exact float32 of each division). */
 const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
