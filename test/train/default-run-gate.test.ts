@@ -6,10 +6,10 @@
  * Run on the default backend and with 1 and 2 threads: the numbers may not depend on them.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jsonLines, PROJECT_ROOT, runCli, withoutTiming } from '../helpers/run-cli.js';
 
 const WEIGHTS_AFTER_100 = 'efc41a4612471c10939c10ee9f5716769760114eb9547608f906095c49f3c78f';
@@ -28,10 +28,13 @@ function weightDigest(file: string): string {
   return hash.digest('hex');
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'bp-gate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('the default run keeps its numbers', () => {
   for (const threads of ['1', '2']) {
     it(`100 steps give the recorded weights (--threads ${threads})`, async () => {
-      const file = join(mkdtempSync(join(tmpdir(), 'bp-gate-')), 'm.safetensors');
+      const file = join(dir, `m${threads}.safetensors`);
       const run = await runCli(['--iters', '100', '--threads', threads, '--save', file, '--quiet']);
       expect(run.code, run.stderr).toBe(0);
       expect(weightDigest(file)).toBe(WEIGHTS_AFTER_100);
