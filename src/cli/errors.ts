@@ -8,6 +8,7 @@
 import { CommanderError } from 'commander';
 import { DataError } from '../data/data-error.js';
 import { WriteError } from '../io/write-file.js';
+import { WasmMemoryLimit } from '../engine/program-memory.js';
 
 export const EXIT = {
   ok: 0,
@@ -140,12 +141,24 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
     if (debug && err.stack) writeErr(err.stack);
     return EXIT.data;
   }
+  if (err instanceof WasmMemoryLimit) {
+    const need = `this network needs ${(err.needed / 2 ** 20).toFixed(0)} MiB of WebAssembly memory`;
+    const cause = err.refused === null ? 'more than the 2 GiB a wasm program can address' : `and the system refused it (${err.refused})`;
+    writeErr(`bp-train: error: ${need}, ${cause}: use fewer or narrower hidden layers (--hidden), a smaller --batch-size, or an optimizer with fewer slots (--optimizer)\n${HELP_HINT}`);
+    return EXIT.usage;
+  }
   if (err instanceof WriteError) {
     writeErr(writeErrorLine(err));
     if (debug && err.stack) writeErr(err.stack);
     return EXIT.write;
   }
   const message = err instanceof Error ? err.message : String(err);
+  // V8's words when an allocation fails (a typed array, a message to a worker, wasm memory).
+  if (err instanceof Error && /out of memory|allocation failed|could not allocate/i.test(message)) {
+    writeErr(`bp-train: error: out of memory (${message.split('\n')[0]}): use fewer or narrower hidden layers (--hidden), a smaller --batch-size, or fewer --threads\n${HELP_HINT}`);
+    if (debug && err.stack) writeErr(err.stack);
+    return EXIT.usage;
+  }
   writeErr(`bp-train: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for the stack)'}`);
   if (debug && err instanceof Error && err.stack) writeErr(err.stack);
   return EXIT.internal;

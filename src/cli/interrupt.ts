@@ -29,8 +29,19 @@ export interface Interrupt {
   dispose(): void;
 }
 
+/** The stop flag of the run that is listening now, if any. */
+let listening: { requested: boolean } | null = null;
+
+/** Asks the running training (if one listens) to stop after the current iteration, as a signal does; false when none runs. */
+export function requestStop(): boolean {
+  if (listening === null) return false;
+  listening.requested = true;
+  return true;
+}
+
 export function listenForInterrupt(note: (line: string) => void): Interrupt {
   const stop = { requested: false };
+  listening = stop;
   let received: StopSignal | null = null;
   const terminals = [0, 1, 2].filter((fd) => tty.isatty(fd));
   let closeTerminals = false;
@@ -53,6 +64,7 @@ export function listenForInterrupt(note: (line: string) => void): Interrupt {
     stop,
     signal: () => received,
     dispose: () => {
+      if (listening === stop) listening = null;
       for (const { signal, handler } of handlers) process.off(signal, handler);
     },
   };

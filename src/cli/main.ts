@@ -2,7 +2,9 @@
  * The bp-train program: commander wiring, and the one place where errors become exit codes.
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
+import { CAUSES } from '../io/write-file.js';
 import { EXIT, reportError } from './errors.js';
+import { requestStop } from './interrupt.js';
 import {
   makeCompareCommand, makeDataCommand, makeDiffCommand, makeEvalCommand, makeExportPageCommand, makeGradcheckCommand, makePredictCommand, makeSearchCommand, makeServeCommand,
 } from './command-table.js';
@@ -11,16 +13,23 @@ import { version } from './version.js';
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
   // A closed pipe (`bp-train --help | head`) is the reader's choice, not an error.
+  let stdoutFailed = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
     if (err.code === 'EIO') return; // a terminal that hung up (SIGHUP): the run still saves and exits 129
-    throw err;
+    // Anything else (a full disk under `> log.jsonl`): one line, a training stops as for a
+    // signal and still saves, and the exit code is 5; later writes fail the same way, unsaid.
+    if (stdoutFailed) return;
+    stdoutFailed = true;
+    const stopping = requestStop();
+    writeErr(`bp-train: write error: standard output: ${CAUSES[err.code ?? ''] ?? err.message}${stopping ? ' (the run stops after this iteration; --save still saves)' : ''}`);
+    if (!stopping) process.exit(EXIT.write);
   });
   process.stderr.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EIO') throw err; // as above
   });
-  const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
   let pending: Promise<number> = Promise.resolve(EXIT.ok);
   const run = (code: Promise<number>): void => {
     pending = code;
@@ -48,5 +57,10 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await pending;
   } catch (err) {
     process.exitCode = reportError(err, debug, writeErr);
+  }
+  // A lost standard output wins over success, a failed gate, a signal's code and a bug.
+  const outranked: number[] = [EXIT.ok, EXIT.gateFailed, EXIT.internal, EXIT.hangup, EXIT.interrupted, EXIT.terminated];
+  if (stdoutFailed && outranked.includes(Number(process.exitCode ?? EXIT.ok))) {
+    process.exitCode = EXIT.write;
   }
 }

@@ -18,7 +18,7 @@ export interface OptionDef {
   mandatory?: boolean;
 }
 
-const MAX_ITERS = 100_000_000;
+export const MAX_ITERS = 100_000_000;
 
 /** The most hidden layers --hidden takes. */
 export const MAX_HIDDEN_LAYERS = 16;

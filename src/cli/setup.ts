@@ -2,6 +2,8 @@
  * What every command shares: commander settings (errors as exit code 2 with a hint, exit
  * codes in --help) and the choice of reporter and colour, made once.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { unwritableReason } from '../io/write-file.js';
 import { decideColor, initColor, isInteractive } from '../report/color.js';
@@ -48,4 +50,39 @@ export function selectBackend(name: BackendName | undefined): void {
 export function requireWritable(flag: string, file: string | undefined): void {
   const reason = file === undefined ? null : unwritableReason(file);
   if (reason !== null) throw new UsageError(`${flag} '${file}': ${reason}`);
+}
+
+/** One file option of a command: its flag, its value, and whether the command writes it. */
+export interface FileOption {
+  flag: string;
+  file: string | undefined;
+  writes: boolean;
+}
+
+/**
+ * A usage error when two options name the same file and one of them writes it (`--save m.st
+ * --metrics m.st` would overwrite the model with the metrics); `allowed` lists the pairs that
+ * may (--resume and --save: go on from a file and save over it).
+ */
+export function requireDistinctFiles(options: FileOption[], allowed: [string, string][] = []): void {
+  const given = options.filter((o): o is FileOption & { file: string } => o.file !== undefined).map((o) => ({ ...o, key: fileIdentity(o.file) }));
+  for (let i = 0; i < given.length; i++) {
+    for (let j = i + 1; j < given.length; j++) {
+      const [a, b] = [given[i], given[j]];
+      if (a.key !== b.key || (!a.writes && !b.writes)) continue;
+      if (allowed.some(([x, y]) => (x === a.flag && y === b.flag) || (x === b.flag && y === a.flag))) continue;
+      const verb = a.writes && b.writes ? 'both write' : 'one reads and the other writes';
+      throw new UsageError(`${a.flag} '${a.file}' and ${b.flag} '${b.file}' are the same file (${verb} it): give each its own file`);
+    }
+  }
+}
+
+/** The file a path names: through symbolic links when it exists. */
+function fileIdentity(file: string): string {
+  const resolved = path.resolve(file);
+  try {
+    return fs.realpathSync(resolved);
+  } catch {
+    return resolved;
+  }
 }

@@ -47,6 +47,21 @@ export function instantiateProgram(module: WasmModule, memory: WasmMemory): Prog
   return new WebAssemblyJs.Instance(module, { env: { memory } }).exports as unknown as ProgramExports;
 }
 
+/** A program that does not fit: more than MAX_BYTES, or more than the system would give (`refused`: its words). */
+export class WasmMemoryLimit extends RangeError {
+  override name = 'WasmMemoryLimit';
+  constructor(
+    readonly needed: number,
+    readonly refused: string | null,
+  ) {
+    super(
+      refused === null
+        ? `wasm program: ${needed} bytes of memory needed, more than ${MAX_BYTES} (the 2 GiB that wasm addresses here)`
+        : `wasm program: the system refused the ${needed} bytes of memory needed (${refused})`,
+    );
+  }
+}
+
 export class ProgramMemory {
   private top: number;
   /** Regions given back, for reuse. */
@@ -81,9 +96,14 @@ export class ProgramMemory {
   /** Makes sure `bytes` past the free byte exist (grows the memory, killing old views, if needed). */
   reserve(bytes: number): void {
     const end = this.top + bytes;
-    if (end > MAX_BYTES) throw new RangeError(`wasm program: ${end} bytes of memory needed, more than ${MAX_BYTES}`);
+    if (end > MAX_BYTES) throw new WasmMemoryLimit(end, null);
     const memory = this.exports.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    if (end <= memory.buffer.byteLength) return;
+    try {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    } catch (err) {
+      throw new WasmMemoryLimit(end, err instanceof Error ? err.message : String(err));
+    }
   }
 
   /** Takes the bytes up to `end` (written after reserve) as allocated. */
@@ -127,7 +147,9 @@ export function programMemory(): ProgramMemory | Error {
       const memory = new WebAssemblyJs.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
       loaded = { memory: new ProgramMemory(module, instantiateProgram(module, memory)) };
     } catch (e) {
-      loaded = { error: `cannot load ${PROGRAM_WASM_URL.pathname} (run npm run build:wasm): ${e instanceof Error ? e.message : String(e)}` };
+      const why = e instanceof Error ? e.message : String(e);
+      // A missing or stale build, or a system that refuses the first 32 MB (ulimit -v).
+      loaded = { error: e instanceof RangeError ? `cannot make the wasm program's memory: ${why}` : `cannot load ${PROGRAM_WASM_URL.pathname} (run npm run build:wasm): ${why}` };
     }
   }
   return 'memory' in loaded ? loaded.memory : new Error(loaded.error);

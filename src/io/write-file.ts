@@ -70,7 +70,7 @@ export const CAUSES: Readonly<Record<string, string>> = {
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, ops: FileOps = nodeFileOps): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const target = path.resolve(file);
+  const target = linkTarget(path.resolve(file));
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const previous = existingFile(target);
@@ -125,6 +125,16 @@ function syncFolder(dir: string, ops: FileOps): void {
   }
 }
 
+/** A symbolic link's final target (the link stays a link, pointing at the new file); any other path as it is. */
+function linkTarget(file: string): string {
+  try {
+    if (fs.lstatSync(file).isSymbolicLink()) return fs.realpathSync(file);
+  } catch {
+    // a dangling link or no file yet: written where it is named
+  }
+  return file;
+}
+
 function ignoreErrors(action: () => void): void {
   try {
     action();
@@ -139,7 +149,9 @@ function toWriteError(file: string, err: unknown, previousKept: boolean): unknow
   if (typeof code !== 'string') return err;
   const message = err instanceof Error ? err.message : '';
   // Node's messages read "EBUSY: resource busy or locked, rename 'a' -> 'b'": keep the middle.
-  const reason = CAUSES[code] ?? /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? (message || code);
+  let reason = CAUSES[code] ?? /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? (message || code);
+  // ENOENT from a folder that is there (/proc, a folder removed and made again): say so.
+  if (code === 'ENOENT' && isDirectory(path.dirname(path.resolve(file)))) reason = 'a file cannot be created in its folder';
   return new WriteError(file, reason, code, previousKept);
 }
 
@@ -148,10 +160,24 @@ export function unwritableReason(file: string): string | null {
   const dir = path.dirname(path.resolve(file));
   try {
     if (!fs.statSync(dir).isDirectory()) return `${dir} is not a directory`;
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    return `folder ${dir} does not exist or is not writable`;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return code === 'ENOENT' ? `folder ${dir} does not exist` : `folder ${dir} cannot be read (${CAUSES[code] ?? code})`;
   }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return `${file} is a directory`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return `folder ${dir} is not writable (${CAUSES[code] ?? code})`;
+  }
+  if (isDirectory(file)) return `${file} is a directory`;
   return null;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

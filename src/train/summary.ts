@@ -24,6 +24,7 @@ export interface GateBars {
 export interface Summary {
   event: 'summary';
   iterations: number;
+  /** The epoch the run ended in (ceil(iterations / iterations per epoch) at its last measurement). */
   epochs: number;
   trainAcc: number;
   testAcc: number;
@@ -87,7 +88,9 @@ export function makeSummary(
   return {
     event: 'summary',
     iterations: result.iterations,
-    epochs: result.history.length,
+    // The epoch the run ended in (as its last epoch line says), not the number of measurements,
+    // which --eval-every changes for the same training.
+    epochs: result.history.at(-1)?.epoch ?? 0,
     trainAcc: result.trainAcc,
     testAcc: result.testAcc,
     ...(result.valAcc === undefined ? {} : { valAcc: result.valAcc }),

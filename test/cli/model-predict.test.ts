@@ -123,8 +123,11 @@ describe('bp-train predict', () => {
 
     const json = await runCli([...args, '--json']);
     expectExit(json, 3);
-    const predictions = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction);
-    expect(predictions.map((p) => p.file)).toEqual(good);
+    // one object per image, in the order given: a prediction, or { file, error }
+    const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction & { error?: string });
+    expect(objects.map((p) => p.file)).toEqual([good[0], cut, folder, good[1], missing]);
+    expect(objects.map((p) => p.error ?? null)).toEqual([null, ...expectedErrors.map((e) => e.replace(/^bp-train: data error: [^:]*: /, '')).slice(0, 2), null, 'no such file']);
+    expect(objects.filter((p) => p.error === undefined).every((p) => Number.isInteger(p.class))).toBe(true);
     expect(json.stderr.trim().split('\n')).toEqual(expectedErrors);
     expect(json.stderr).not.toMatch(/waitng|stream|EISDIR/);
   });

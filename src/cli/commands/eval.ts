@@ -15,7 +15,7 @@ import { acc, thousands } from '../../report/format.js';
 import { evalChart, writeChart } from '../../report/plots.js';
 import { processOutput } from '../../report/reporter.js';
 import { EXIT } from '../errors.js';
-import { requireWritable } from '../setup.js';
+import { requireDistinctFiles, requireWritable } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { DIGIT_CLASS_NAMES } from '../../data/catalog.js';
 import { className, displayWidth, isDigitNames, padEndColumns } from '../../report/class-names.js';
@@ -32,6 +32,10 @@ export interface EvalCliOptions {
 
 export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   initColor(decideColor(process.env, process.stdout.isTTY === true && !opts.json));
+  requireDistinctFiles([
+    { flag: '--model', file: opts.model, writes: false },
+    { flag: '--plot', file: opts.plot, writes: true },
+  ]);
   requireWritable('--plot', opts.plot);
   const { net, meta } = loadModel(opts.model);
   const source = opts.data ?? meta.data.source;

@@ -1,9 +1,10 @@
 /**
  * `bp-train predict --model FILE IMAGE...`: classify PNG pictures of digits. Each is framed
  * as MNIST frames its digits (data/png-digit.ts); prints the class and the top-3
- * probabilities, or one JSON object per image with --json (one line per readable image).
+ * probabilities, or with --json one JSON object per image, in the order given.
  * An image that cannot be read (missing, a directory, not a PNG, truncated or corrupt) is one
- * line on stderr; the others are still classified and printed, and the exit code is 3 at the end.
+ * line on stderr (and with --json the object { file, error }); the others are still classified
+ * and printed, and the exit code is 3 at the end.
  */
 import chalk from 'chalk';
 import { readDigitPng, FIELD, type DigitImage } from '../../data/png-digit.js';
@@ -38,18 +39,31 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
   if (meta.network.inputSize !== FIELD * FIELD) {
     throw new DataError(opts.model, `the model takes ${meta.network.inputSize} inputs, not 28 x 28 pictures`);
   }
-  const digits: ({ file: string } & DigitImage)[] = [];
-  let failed = 0;
-  for (const file of images) {
+  const digits: ({ file: string; at: number } & DigitImage)[] = [];
+  /** With --json, the images that could not be read, by their place among the images given: their objects keep that order. */
+  const unreadable = new Map<number, { file: string; error: string }>();
+  images.forEach((file, i) => {
     try {
-      digits.push({ file, ...readDigitPng(file, opts.invert === true) });
+      digits.push({ file, at: i, ...readDigitPng(file, opts.invert === true) });
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
       reportError(err, opts.debug === true, processOutput.err);
-      failed++;
+      unreadable.set(i, { file, error: err.problem });
     }
+  });
+  const failed = unreadable.size;
+  /** --json: the objects of the unreadable images given before image `before` (all of them: Infinity). */
+  const flushUnreadable = (before: number): void => {
+    for (const [at, entry] of unreadable) {
+      if (at >= before) break;
+      processOutput.out(JSON.stringify(entry));
+      unreadable.delete(at);
+    }
+  };
+  if (digits.length === 0) {
+    if (opts.json) flushUnreadable(Infinity);
+    return EXIT.data;
   }
-  if (digits.length === 0) return EXIT.data;
   const x = Matrix.zeros(digits.length, FIELD * FIELD);
   digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
   const scores = net.predict(x);
@@ -65,9 +79,13 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
     const prediction: Prediction = named
       ? { file: d.file, class: top[0].class, name: className(names, top[0].class), top: top.map((t) => ({ ...t, name: className(names, t.class) })) }
       : { file: d.file, class: top[0].class, top };
-    if (opts.json) processOutput.out(JSON.stringify(prediction));
+    if (opts.json) {
+      flushUnreadable(d.at);
+      processOutput.out(JSON.stringify(prediction));
+    }
     else processOutput.out(`${d.file}: ${chalk.bold.green(shown(top[0].class))}  (${top.map((t) => `${shown(t.class)} ${t.probability.toFixed(3)}`).join(', ')})`);
     if (!opts.invert && d.borderInk > 0.5) processOutput.err(`bp-train: ${d.file} looks like dark ink on light paper: try --invert`);
   });
+  if (opts.json) flushUnreadable(Infinity);
   return failed > 0 ? EXIT.data : EXIT.ok;
 }

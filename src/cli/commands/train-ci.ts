@@ -6,8 +6,10 @@
  *   ci.begin(config)     before training: a baseline that ran with other settings that
  *                        change the numbers is a usage error (exit 2) unless --allow-config-change
  *   ci.complete(summary) after training: the comparison goes into the summary (--json shows it)
+ *   ci.writeReports(...) --junit and the step summary (before the summary, whose status shows
+ *                        a failed write)
  *   ci.metricsText(s)    the --metrics file
- *   ci.report(...)       the comparison table, the failed relative gates, --junit, the step summary
+ *   ci.printComparison(...) after the summary: the comparison table, the failed relative gates
  *   ci.exitCode(code)    1 for a failed relative gate when nothing worse happened
  */
 import type { EpochRecord } from '../../model/model-meta.js';
@@ -96,15 +98,10 @@ export class CiRun {
   }
 
   /**
-   * After the summary: the comparison table on `out` (stdout, or stderr with --json), the failed
-   * relative gates on `note`, then --junit and the step summary (none of them prints on stdout).
+   * Before the summary is printed: --junit and the step summary (so that a failed write shows
+   * in the summary's status).
    */
-  async report(summary: Summary, history: EpochRecord[], out: (line: string) => void, note: (line: string) => void, attempt: Attempt): Promise<void> {
-    const comparison = summary.baseline;
-    if (comparison) {
-      for (const line of comparisonLines(comparison)) out(line);
-      for (const g of comparison.gates) if (!g.passed) note(`bp-train: ${relativeGateLine(g, comparison.file)}`);
-    }
+  async writeReports(summary: Summary, history: EpochRecord[], attempt: Attempt): Promise<void> {
     const unchecked = this.uncheckedGates(summary);
     const { junit } = this.opts;
     if (junit !== undefined) {
@@ -116,6 +113,14 @@ export class CiRun {
       const markdown = stepSummaryMarkdown(this.metricsFile(summary, history), unchecked);
       await attempt(() => appendFileDurable(file, markdown, `$GITHUB_STEP_SUMMARY ${file}`));
     }
+  }
+
+  /** After the summary: the comparison table on `out` (stdout, or stderr with --json) and the failed relative gates on `note`. */
+  printComparison(summary: Summary, out: (line: string) => void, note: (line: string) => void): void {
+    const comparison = summary.baseline;
+    if (!comparison) return;
+    for (const line of comparisonLines(comparison)) out(line);
+    for (const g of comparison.gates) if (!g.passed) note(`bp-train: ${relativeGateLine(g, comparison.file)}`);
   }
 
   /** `code` from the absolute gates, signals and writes; 1 instead of 0 when a relative gate failed. */

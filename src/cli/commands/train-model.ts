@@ -72,6 +72,10 @@ export interface Resumed {
 
 /** An option's value as the command line writes it (a list as 100,100). */
 const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+/** An option as given (`--weight-decay 0.1`, `--batch-norm`), or as absent: "no --weight-decay". */
+const given = (flag: string, v: unknown): string => (v === undefined ? `no ${flag}` : v === true ? flag : `${flag} ${shown(v)}`);
+/** The values that mean the option's absence: --weight-decay 0 is no weight decay. */
+const meaning = (key: keyof FixedOptions, v: unknown): unknown => ((key === 'weightDecay' && v === 0) || v === false ? undefined : v);
 
 /**
  * Reads a model file to resume from and returns the options it fixes. An option given on
@@ -105,10 +109,10 @@ export function readResume(file: string, opts: Partial<FixedOptions>, explicit: 
   };
   for (const key of Object.keys(FLAGS) as (keyof FixedOptions)[]) {
     const flag = FLAGS[key];
-    if (explicit(key) && shown(opts[key]) !== shown(fixed[key])) {
+    const asked = meaning(key, opts[key]);
+    if (explicit(key) && shown(asked) !== shown(fixed[key])) {
       throw new UsageError(
-        `${flag} ${shown(opts[key])} contradicts the model file ${file}, which was trained with ` +
-          `${fixed[key] === undefined ? `no ${flag}` : `${flag} ${shown(fixed[key])}`} (leave the option out when resuming)`,
+        `${given(flag, opts[key])} contradicts the model file ${file}, which was trained with ${given(flag, fixed[key])} (leave the option out when resuming)`,
       );
     }
   }

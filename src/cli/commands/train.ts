@@ -19,8 +19,8 @@ import { processOutput, type Reporter } from '../../report/reporter.js';
 import { runConfig } from '../../train/run-config.js';
 import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { listenForInterrupt, SIGNAL_EXIT, type StopSignal } from '../interrupt.js';
-import { addOptions, trainOptions } from '../options.js';
-import { configureCommand, makeReporter, requireWritable, selectBackend } from '../setup.js';
+import { addOptions, MAX_ITERS, trainOptions } from '../options.js';
+import { configureCommand, makeReporter, requireDistinctFiles, requireWritable, selectBackend } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 import { openCiRun, type CiCliOptions } from './train-ci.js';
@@ -81,6 +81,17 @@ export function makeTrainCommand(run: (code: Promise<number>) => void, name = 't
 
 /** `explicit(key)`: whether an option was given on the command line (--resume refuses contradictions). */
 export async function trainCommand(opts: TrainCliOptions, explicit: (key: string) => boolean = () => false): Promise<number> {
+  requireDistinctFiles(
+    [
+      { flag: '--save', file: opts.save, writes: true },
+      { flag: '--metrics', file: opts.metrics, writes: true },
+      { flag: '--plot', file: opts.plot, writes: true },
+      { flag: '--junit', file: opts.junit, writes: true },
+      { flag: '--resume', file: opts.resume, writes: false },
+      { flag: '--baseline', file: opts.baseline, writes: false },
+    ],
+    [['--resume', '--save'], ['--baseline', '--metrics']], // --baseline: read before training
+  );
   requireWritable('--metrics', opts.metrics);
   requireWritable('--save', opts.save);
   requireWritable('--plot', opts.plot);
@@ -109,6 +120,9 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   if (resumed && opts.save === undefined) reporter.note('bp-train: note: resuming without --save: the continued run will not be saved');
   const perEpoch = itersPerEpoch(dataset.train.count, opts.batchSize);
   const requested = opts.epochs !== undefined ? opts.epochs * perEpoch : opts.iters;
+  if (requested > MAX_ITERS) {
+    throw new UsageError(`--epochs ${opts.epochs} makes ${thousands(requested)} iterations (${thousands(perEpoch)} per epoch), more than the ${thousands(MAX_ITERS)} allowed`);
+  }
   if (resumed) checkModelInput(resumed.file, resumed.meta, dataset.train.rows * dataset.train.cols, dataset.source);
   const config: TrainConfig = {
     ...net,
@@ -166,13 +180,15 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     const result = await train(dataset, config, state, { emit, stop, afterMeasure }, { threads });
     const saved = !result.diverged && (await save()); // at the end, and at the stop point of an interrupted run
     const signal = interrupt.signal();
-    if (result.interrupted && signal === null) {
+    if (result.interrupted && signal === null && writeErrors.length > 0) {
       reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}: a checkpoint could not be written`);
     } else if (result.interrupted && saved) {
       reporter.note(`bp-train: stopped at iteration ${state.iteration} of ${config.iterations}; model saved to ${opts.save}`);
       reporter.note(`bp-train: resume with: ${resumeCommand(opts.save!, config.iterations)}`);
     }
-    if (opts.plot !== undefined && history.length > 0) {
+    if (opts.plot !== undefined && history.length === 0) {
+      reporter.note(`bp-train: no chart written to ${opts.plot}: the run made no measurement (it stopped at iteration ${state.iteration})`);
+    } else if (opts.plot !== undefined) {
       const file = opts.plot;
       const sizes = [state.net.spec.inputSize, ...state.net.spec.hiddenSizeList, state.net.spec.outputSize].join('-');
       const chart = trainingChart(history, `bp-train: ${netClassName(state.net.spec, state.net.weightDecayLambda)} ${sizes} on ${dataset.source}`);
@@ -182,6 +198,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     const network = `${networkText(state.net.spec, state.net.weightDecayLambda)}, ${optimizerText(state.optimizer.name, state.optimizer.hyper())}`;
     const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, network, threads, loadMs, startIteration });
     ci.complete(summary);
+    await ci.writeReports(summary, history, attempt);
     if (writeErrors.length > 0) summary.status = 'write-failed';
     if (opts.metrics !== undefined) {
       const file = opts.metrics;
@@ -190,8 +207,9 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     }
     reporter.summary(summary);
     live?.summary(summary);
-    await ci.report(summary, history, opts.json ? processOutput.err : processOutput.out, (line) => reporter.note(line), attempt);
-    return ci.exitCode(finish(reporter, { result, gates, signal, writeErrors }), summary);
+    ci.printComparison(summary, opts.json ? processOutput.err : processOutput.out, (line) => reporter.note(line));
+    const cause = { firstStep: startIteration === 0, weightDecay: state.net.weightDecayLambda };
+    return ci.exitCode(finish(reporter, { result, gates, signal, writeErrors, cause }), summary);
   } finally {
     await live?.close(); // the last snapshot and the end of the event streams, then the server stops
     interrupt.dispose();
@@ -223,7 +241,10 @@ export function holdOutValidation(dataset: Dataset, fraction: number, seed: numb
 function checkBatchSize(opts: TrainCliOptions, dataset: Dataset): void {
   const trainSize = dataset.train.count;
   if (opts.batchSize > trainSize) {
-    throw new UsageError(`--batch-size ${opts.batchSize} is larger than the ${trainSize} training examples (allowed: 1 to ${trainSize})`);
+    const left = opts.validation === undefined ? '' : ` left by --validation ${opts.validation}`;
+    throw new UsageError(
+      `--batch-size ${opts.batchSize} is larger than the ${thousands(trainSize)} training example${trainSize === 1 ? '' : 's'}${left} (allowed: 1 to ${trainSize})`,
+    );
   }
   const widest = Math.max(...hiddenList(opts.hidden));
   if (opts.batchSize * widest > MAX_BATCH_ACTIVATIONS) {
@@ -240,14 +261,23 @@ function checkBatchSize(opts: TrainCliOptions, dataset: Dataset): void {
  */
 function finish(
   reporter: Reporter,
-  { result, gates, signal, writeErrors }: { result: TrainResult; gates: Gate[]; signal: StopSignal | null; writeErrors: WriteError[] },
+  { result, gates, signal, writeErrors, cause }: {
+    result: TrainResult;
+    gates: Gate[];
+    signal: StopSignal | null;
+    writeErrors: WriteError[];
+    /** firstStep: the run started from its initial weights; weightDecay: lambda (its 1/2 lambda sum W^2 is in the loss). */
+    cause: { firstStep: boolean; weightDecay: number };
+  },
 ): number {
   const { diverged } = result;
   if (diverged) {
-    reporter.note(
-      `bp-train: training diverged at iteration ${diverged.iteration}: loss is ${lossText(diverged.loss)}, ` +
-        `effectively infinite (above ${DIVERGED_LOSS.toFixed(1)}, where float32 probabilities underflow to 0); try a lower --lr`,
-    );
+    const what = Number.isFinite(diverged.loss) ? `, above ${DIVERGED_LOSS.toFixed(1)}, where float32 probabilities underflow to 0` : '';
+    const decay = cause.weightDecay > 0 ? ` or a lower --weight-decay (the loss includes 1/2 x ${cause.weightDecay} x the sum of W^2)` : '';
+    // The first step's loss comes from the initial weights: no learning rate has acted yet.
+    const first = cause.firstStep && diverged.iteration === 1;
+    const advice = first ? `try smaller initial weights (--weight-init-std, --init he)${decay}` : `try a lower --lr${decay}`;
+    reporter.note(`bp-train: training diverged at iteration ${diverged.iteration}${first ? ' (before any update)' : ''}: loss is ${lossText(diverged.loss)}${what}; ${advice}`);
   }
   if (result.interrupted && signal !== null) reporter.note(`bp-train: interrupted at iteration ${result.iterations} (${signal})`);
   const failed = gates.filter((g) => !g.passed);
