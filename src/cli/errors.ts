@@ -123,6 +123,9 @@ export function writeErrorLine(err: WriteError): string {
   return `bp-train: write error: ${err.message}`;
 }
 
+/** What to make smaller when a network does not fit in memory. */
+const SMALLER = 'use fewer or narrower hidden layers (--hidden), a smaller --batch-size';
+
 /** Prints the one-line message for an error and returns its exit code. */
 export function reportError(err: unknown, debug: boolean, writeErr: (line: string) => void): number {
   if (err instanceof CommanderError) {
@@ -144,7 +147,7 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
   if (err instanceof WasmMemoryLimit) {
     const need = `this network needs ${(err.needed / 2 ** 20).toFixed(0)} MiB of WebAssembly memory`;
     const cause = err.refused === null ? 'more than the 2 GiB a wasm program can address' : `and the system refused it (${err.refused})`;
-    writeErr(`bp-train: error: ${need}, ${cause}: use fewer or narrower hidden layers (--hidden), a smaller --batch-size, or an optimizer with fewer slots (--optimizer)\n${HELP_HINT}`);
+    writeErr(`bp-train: error: ${need}, ${cause}: ${SMALLER}, or an optimizer with fewer slots (--optimizer)\n${HELP_HINT}`);
     return EXIT.usage;
   }
   if (err instanceof WriteError) {
@@ -155,7 +158,7 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
   const message = err instanceof Error ? err.message : String(err);
   // V8's words when an allocation fails (a typed array, a message to a worker, wasm memory).
   if (err instanceof Error && /out of memory|allocation failed|could not allocate/i.test(message)) {
-    writeErr(`bp-train: error: out of memory (${message.split('\n')[0]}): use fewer or narrower hidden layers (--hidden), a smaller --batch-size, or fewer --threads\n${HELP_HINT}`);
+    writeErr(`bp-train: error: out of memory (${message.split('\n')[0]}): ${SMALLER}, or fewer --threads\n${HELP_HINT}`);
     if (debug && err.stack) writeErr(err.stack);
     return EXIT.usage;
   }

@@ -2,10 +2,8 @@
  * What every command shares: commander settings (errors as exit code 2 with a hint, exit
  * codes in --help) and the choice of reporter and colour, made once.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
-import { unwritableReason } from '../io/write-file.js';
+import { realFile, unwritableReason } from '../io/write-file.js';
 import { decideColor, initColor, isInteractive } from '../report/color.js';
 import { JsonReporter } from '../report/json.js';
 import { PlainReporter } from '../report/plain.js';
@@ -65,7 +63,7 @@ export interface FileOption {
  * may (--resume and --save: go on from a file and save over it).
  */
 export function requireDistinctFiles(options: FileOption[], allowed: [string, string][] = []): void {
-  const given = options.filter((o): o is FileOption & { file: string } => o.file !== undefined).map((o) => ({ ...o, key: fileIdentity(o.file) }));
+  const given = options.filter((o): o is FileOption & { file: string } => o.file !== undefined).map((o) => ({ ...o, key: realFile(o.file) }));
   for (let i = 0; i < given.length; i++) {
     for (let j = i + 1; j < given.length; j++) {
       const [a, b] = [given[i], given[j]];
@@ -74,15 +72,5 @@ export function requireDistinctFiles(options: FileOption[], allowed: [string, st
       const verb = a.writes && b.writes ? 'both write' : 'one reads and the other writes';
       throw new UsageError(`${a.flag} '${a.file}' and ${b.flag} '${b.file}' are the same file (${verb} it): give each its own file`);
     }
-  }
-}
-
-/** The file a path names: through symbolic links when it exists. */
-function fileIdentity(file: string): string {
-  const resolved = path.resolve(file);
-  try {
-    return fs.realpathSync(resolved);
-  } catch {
-    return resolved;
   }
 }

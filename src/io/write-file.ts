@@ -70,7 +70,7 @@ export const CAUSES: Readonly<Record<string, string>> = {
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, ops: FileOps = nodeFileOps): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const target = linkTarget(path.resolve(file));
+  const target = realFile(file);
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const previous = existingFile(target);
@@ -125,14 +125,18 @@ function syncFolder(dir: string, ops: FileOps): void {
   }
 }
 
-/** A symbolic link's final target (the link stays a link, pointing at the new file); any other path as it is. */
-function linkTarget(file: string): string {
+/**
+ * The absolute path of the file a path names, through symbolic links when it exists (writing
+ * through a link replaces its target, and the link stays); a new file or a dangling link: the
+ * path as it is named.
+ */
+export function realFile(file: string): string {
+  const resolved = path.resolve(file);
   try {
-    if (fs.lstatSync(file).isSymbolicLink()) return fs.realpathSync(file);
+    return fs.realpathSync(resolved);
   } catch {
-    // a dangling link or no file yet: written where it is named
+    return resolved;
   }
-  return file;
 }
 
 function ignoreErrors(action: () => void): void {

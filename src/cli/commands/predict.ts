@@ -39,53 +39,48 @@ export async function predictCommand(images: string[], opts: PredictCliOptions):
   if (meta.network.inputSize !== FIELD * FIELD) {
     throw new DataError(opts.model, `the model takes ${meta.network.inputSize} inputs, not 28 x 28 pictures`);
   }
-  const digits: ({ file: string; at: number } & DigitImage)[] = [];
-  /** With --json, the images that could not be read, by their place among the images given: their objects keep that order. */
-  const unreadable = new Map<number, { file: string; error: string }>();
-  images.forEach((file, i) => {
+  // Every image in the order given: its picture, or (already reported on stderr) why it cannot be read.
+  const read: (({ file: string } & DigitImage) | { file: string; error: string })[] = images.map((file) => {
     try {
-      digits.push({ file, at: i, ...readDigitPng(file, opts.invert === true) });
+      return { file, ...readDigitPng(file, opts.invert === true) };
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
       reportError(err, opts.debug === true, processOutput.err);
-      unreadable.set(i, { file, error: err.problem });
+      return { file, error: err.problem };
     }
   });
-  const failed = unreadable.size;
-  /** --json: the objects of the unreadable images given before image `before` (all of them: Infinity). */
-  const flushUnreadable = (before: number): void => {
-    for (const [at, entry] of unreadable) {
-      if (at >= before) break;
-      processOutput.out(JSON.stringify(entry));
-      unreadable.delete(at);
-    }
-  };
-  if (digits.length === 0) {
-    if (opts.json) flushUnreadable(Infinity);
-    return EXIT.data;
-  }
-  const x = Matrix.zeros(digits.length, FIELD * FIELD);
-  digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
-  const scores = net.predict(x);
+  const digits = read.filter((r): r is { file: string } & DigitImage => !('error' in r));
+  const failed = read.length - digits.length;
   const names = classNamesOf(meta.data.source); // the model's own data: 'fashion-mnist' classes are clothes
-  const named = !isDigitNames(names);
-  const shown = (c: number): string => (named ? `${c} ${className(names, c)}` : String(c));
-  digits.forEach((d, i) => {
-    const p = probabilities(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
-    const top = p
-      .map((probability, c) => ({ class: c, probability }))
-      .sort((a, b) => b.probability - a.probability)
-      .slice(0, 3);
-    const prediction: Prediction = named
-      ? { file: d.file, class: top[0].class, name: className(names, top[0].class), top: top.map((t) => ({ ...t, name: className(names, t.class) })) }
-      : { file: d.file, class: top[0].class, top };
-    if (opts.json) {
-      flushUnreadable(d.at);
-      processOutput.out(JSON.stringify(prediction));
+  const predictions: Prediction[] = [];
+  if (digits.length > 0) {
+    const x = Matrix.zeros(digits.length, FIELD * FIELD);
+    digits.forEach((d, i) => d.pixels.forEach((v, j) => x.set(i, j, v / 255)));
+    const scores = net.predict(x);
+    digits.forEach((d, i) => predictions.push(predictionOf(d.file, scores.data.subarray(i * scores.cols, (i + 1) * scores.cols), names)));
+  }
+  const shown = (c: number): string => (isDigitNames(names) ? String(c) : `${c} ${className(names, c)}`);
+  let next = 0; // predictions[next] is the next readable image's
+  for (const r of read) {
+    if ('error' in r) {
+      if (opts.json) processOutput.out(JSON.stringify(r));
+      continue;
     }
-    else processOutput.out(`${d.file}: ${chalk.bold.green(shown(top[0].class))}  (${top.map((t) => `${shown(t.class)} ${t.probability.toFixed(3)}`).join(', ')})`);
-    if (!opts.invert && d.borderInk > 0.5) processOutput.err(`bp-train: ${d.file} looks like dark ink on light paper: try --invert`);
-  });
-  if (opts.json) flushUnreadable(Infinity);
+    const prediction = predictions[next++];
+    if (opts.json) processOutput.out(JSON.stringify(prediction));
+    else processOutput.out(`${r.file}: ${chalk.bold.green(shown(prediction.class))}  (${prediction.top.map((t) => `${shown(t.class)} ${t.probability.toFixed(3)}`).join(', ')})`);
+    if (!opts.invert && r.borderInk > 0.5) processOutput.err(`bp-train: ${r.file} looks like dark ink on light paper: try --invert`);
+  }
   return failed > 0 ? EXIT.data : EXIT.ok;
+}
+
+/** The class and the top-3 probabilities of one image's scores (with class names for a dataset not of digits). */
+function predictionOf(file: string, scores: ArrayLike<number>, names: ReturnType<typeof classNamesOf>): Prediction {
+  const top = probabilities(scores)
+    .map((probability, c) => ({ class: c, probability }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 3);
+  return isDigitNames(names)
+    ? { file, class: top[0].class, top }
+    : { file, class: top[0].class, name: className(names, top[0].class), top: top.map((t) => ({ ...t, name: className(names, t.class) })) };
 }
