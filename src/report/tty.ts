@@ -15,6 +15,8 @@ import type { Output, Reporter } from './reporter.js';
 
 export class TtyReporter implements Reporter {
   private bar: cliProgress.SingleBar | null = null;
+  /** The epoch the bar shows. */
+  private barEpoch = 0;
   private totalEpochs = 1;
   private readonly rate = new RateWindow();
   private readonly testAccs: number[] = [];
@@ -51,7 +53,11 @@ export class TtyReporter implements Reporter {
             cliProgress.Presets.shades_classic,
           );
           this.bar.start(total, e.epochIteration, payload);
+          this.barEpoch = e.epoch;
         } else {
+          // The next epoch's progress can come before the last epoch's line (events.ts).
+          if (e.epoch !== this.barEpoch) this.bar.setTotal(total);
+          this.barEpoch = e.epoch;
           this.bar.update(e.epochIteration, payload);
         }
         break;

@@ -30,7 +30,11 @@ export interface StartEvent {
   backend: string;
 }
 
-/** Emitted while training, about every 100 ms; reporters throttle it further. */
+/**
+ * Emitted while training, about every 100 ms; reporters throttle it further. With a
+ * measurement alongside training (trainer.ts), progress of epoch n+1 can come before epoch n's
+ * EpochEvent.
+ */
 export interface ProgressEvent {
   event: 'progress';
   iteration: number;
@@ -39,7 +43,7 @@ export interface ProgressEvent {
   epochIteration: number;
   itersPerEpoch: number;
   iterations: number;
-  /** Mean loss since the last epoch line. */
+  /** Mean loss of this epoch's iterations so far. */
   loss: number;
   elapsedMs: number;
   /**

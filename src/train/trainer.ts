@@ -331,10 +331,12 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
       }
       // Progress every yielder interval of the loop, by the clock: measurements in line yield
       // too, so with small epochs the loop's own yields can be seconds apart. Right after a
-      // measurement there is nothing new to report (and no loss to average); while one is
-      // pending, this epoch's progress would come before the last epoch's event.
+      // measurement there is nothing new to report (and no loss to average). While the last
+      // epoch's measurement is still pending, this epoch's progress comes before that epoch's
+      // event: on a busy machine a measurement can take a whole epoch, and the progress shown
+      // must not stop meanwhile.
       const now = performance.now();
-      if (now - progressAt >= yielder.intervalMs && lossCount > 0 && pending === null) {
+      if (now - progressAt >= yielder.intervalMs && lossCount > 0) {
         progressAt = now;
         const epoch = Math.ceil(state.iteration / perEpoch);
         hooks.emit({

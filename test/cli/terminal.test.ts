@@ -7,10 +7,12 @@
  * moment, so the redraws are a wall-clock log of (time, iteration). The true rate at a redraw
  * is the slope of that log over the second before it: iterations done / seconds elapsed, from
  * the last redraw at least 1 s earlier (or the first one, when at least 0.5 s earlier). These
- * runs measure alongside training (default --threads), so training runs all that time, also
- * across an epoch line; it can wait for a measurement only at the end of an epoch that had no
- * redraw (no progress is reported while a measurement is pending), and the slope never
- * reaches back past one. The bar's figure is the speed over its last second of training, and
+ * runs measure alongside training (default --threads), so training goes on across an epoch
+ * line while the epoch is measured, and so does the bar. Training waits only when that
+ * measurement is still running at the end of the next epoch (a busy machine); nothing is
+ * redrawn meanwhile, and the slope never reaches back past such a pause: a gap of more than
+ * PAUSE_MS between the last redraw of one epoch and the first of a later one. The bar's
+ * figure is the speed over its last second of training (which a wait does not count), and
  * a redraw can show figures up to one 100 ms tick old; the issue's bound is used: within 2x at
  * every redraw read. The old speed (epoch-relative counters restarted at a late epoch event)
  * read 100 to 1000 times the true rate right after each epoch line.
@@ -48,12 +50,15 @@ function parseFrames(redraws: Redraw[], perEpoch: number): BarFrame[] {
   });
 }
 
+/** Redraws come about every 100 ms while training runs; a longer gap at an epoch line may be a wait for a measurement. */
+const PAUSE_MS = 400;
+
 /** The true rate at frame i (see the header), or null when less than 0.5 s of log precedes it. */
 function trueRate(frames: BarFrame[], i: number): number | null {
   const now = frames[i];
-  // Not back past an epoch without a redraw: training may have waited there for a measurement.
+  // Not back past a pause at an epoch line: training may have waited there for a measurement.
   let first = i;
-  while (first > 0 && frames[first].epoch - frames[first - 1].epoch <= 1) first--;
+  while (first > 0 && !(frames[first].epoch !== frames[first - 1].epoch && frames[first].ms - frames[first - 1].ms > PAUSE_MS)) first--;
   let from = first;
   for (let j = first; j < i; j++) if (frames[j].ms <= now.ms - 1000) from = j;
   const then = frames[from];

@@ -174,6 +174,25 @@ describe('train with a fake engine, measuring alongside', () => {
     expect(state.sampler.getState()).toEqual(samplerAfter(50));
   });
 
+  // On a busy machine a measurement can outlast the next epoch: the progress must go on meanwhile.
+  it('emits progress while a measurement runs, before the measured epoch\'s event', async () => {
+    // Each step moves the clock a further 100 ms (the yielder's interval), so every iteration reports.
+    const slow = (k: number): number => {
+      clock.now += 100;
+      return 1 / k;
+    };
+    const { events } = await run({ alongside: true, lag: Infinity, losses: slow });
+    const order = events.filter((e) => e.event !== 'start').map((e) => `${e.event} ${'iteration' in e ? e.iteration : ''}`);
+    const progress = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `progress ${from + i}`);
+    expect(order).toEqual([
+      ...progress(1, 19), // not at 20: its loss sum was just reset
+      ...progress(21, 39), 'epoch 20',
+      ...progress(41, 49), 'epoch 40', 'epoch 50',
+    ]);
+    const second = events.find((e) => e.event === 'progress' && e.iteration === 25);
+    expect(second).toMatchObject({ epoch: 2, epochIteration: 5, loss: (1 / 21 + 1 / 22 + 1 / 23 + 1 / 24 + 1 / 25) / 5 });
+  });
+
   it('emits the same epoch events with or without afterMeasure', async () => {
     const withHook = await run({ alongside: true, lag: 5 });
     const without = await run({ alongside: true, lag: 5 }, {}, false);
