@@ -26,7 +26,7 @@ export const EXIT = {
 const EXIT_MEANINGS: Record<number, string> = {
   [EXIT.ok]: 'success',
   [EXIT.gateFailed]: 'an accuracy or loss gate failed (--min-test-acc, --min-train-acc, --min-val-acc, --max-loss)',
-  [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options',
+  [EXIT.usage]: 'invalid usage: unknown option or command, bad value, conflicting options',
   [EXIT.data]: 'data error: missing, unreadable or malformed dataset or model file, or a dataset that could not be downloaded',
   [EXIT.diverged]: 'training diverged: the loss became NaN, infinite, or above 103.3 (149 ln 2)',
   [EXIT.write]: 'a file could not be written (disk full, quota, read-only, permission): the old file is kept',
@@ -41,7 +41,7 @@ const COMMAND_EXIT_CODES: Record<string, Partial<Record<number, string>>> = {
   train: {
     ...EXIT_MEANINGS,
     [EXIT.gateFailed]: 'a gate failed: --min-test-acc, --min-train-acc, --min-val-acc, --max-loss, or against --baseline --max-drop, --max-train-drop, --max-loss-rise',
-    [EXIT.usage]: 'invalid usage: unknown option, bad value, conflicting options, a --baseline run with other settings, a --serve port in use',
+    [EXIT.usage]: 'invalid usage: unknown option or command, bad value, conflicting options, a --baseline run with other settings, a --serve port in use',
     [EXIT.data]: 'data error: missing, unreadable or malformed dataset, model or --baseline metrics file, or a dataset that could not be downloaded',
   },
   // Only train (--save, --metrics, --plot) and eval (--plot) write files.
@@ -111,7 +111,10 @@ export function exitCodesHelp(command: string): string {
   return ['Exit codes:', ...lines].join('\n');
 }
 
-export const HELP_HINT = "Run 'bp-train --help' for the options.";
+/** The line under a usage error: where the options of `command` are ('data fetch' for a subcommand; 'bp-train' and 'train' train). */
+export function helpHint(command = 'bp-train'): string {
+  return command === 'bp-train' || command === 'train' ? "Run 'bp-train --help' for the options." : `Run 'bp-train ${command} --help' for the options.`;
+}
 
 /** A bad option value or combination found after parsing (e.g. --batch-size larger than the data). */
 export class UsageError extends Error {
@@ -126,8 +129,9 @@ export function writeErrorLine(err: WriteError): string {
 /** What to make smaller when a network does not fit in memory. */
 const SMALLER = 'use fewer or narrower hidden layers (--hidden), a smaller --batch-size';
 
-/** Prints the one-line message for an error and returns its exit code. */
-export function reportError(err: unknown, debug: boolean, writeErr: (line: string) => void): number {
+/** Prints the one-line message for an error and returns its exit code; `command` is the one that was run, for the help hint. */
+export function reportError(err: unknown, debug: boolean, writeErr: (line: string) => void, command = 'bp-train'): number {
+  const hint = helpHint(command);
   if (err instanceof CommanderError) {
     // commander has already printed its one-line message (and our hint)
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
@@ -136,7 +140,7 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
     return EXIT.usage;
   }
   if (err instanceof UsageError) {
-    writeErr(`bp-train: error: ${err.message}\n${HELP_HINT}`);
+    writeErr(`bp-train: error: ${err.message}\n${hint}`);
     return EXIT.usage;
   }
   if (err instanceof DataError) {
@@ -147,7 +151,7 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
   if (err instanceof WasmMemoryLimit) {
     const need = `this network needs ${(err.needed / 2 ** 20).toFixed(0)} MiB of WebAssembly memory`;
     const cause = err.refused === null ? 'more than the 2 GiB a wasm program can address' : `and the system refused it (${err.refused})`;
-    writeErr(`bp-train: error: ${need}, ${cause}: ${SMALLER}, or an optimizer with fewer slots (--optimizer)\n${HELP_HINT}`);
+    writeErr(`bp-train: error: ${need}, ${cause}: ${SMALLER}, or an optimizer with fewer slots (--optimizer)\n${hint}`);
     return EXIT.usage;
   }
   if (err instanceof WriteError) {
@@ -158,7 +162,7 @@ export function reportError(err: unknown, debug: boolean, writeErr: (line: strin
   const message = err instanceof Error ? err.message : String(err);
   // V8's words when an allocation fails (a typed array, a message to a worker, wasm memory).
   if (err instanceof Error && /out of memory|allocation failed|could not allocate/i.test(message)) {
-    writeErr(`bp-train: error: out of memory (${message.split('\n')[0]}): ${SMALLER}, or fewer --threads\n${HELP_HINT}`);
+    writeErr(`bp-train: error: out of memory (${message.split('\n')[0]}): ${SMALLER}, or fewer --threads\n${hint}`);
     if (debug && err.stack) writeErr(err.stack);
     return EXIT.usage;
   }

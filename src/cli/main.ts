@@ -3,7 +3,9 @@
  * Training is the default command, so `bp-train --hidden 50` trains.
  */
 import { CAUSES } from '../io/write-file.js';
-import { EXIT, reportError } from './errors.js';
+import type { Command } from 'commander';
+import { EXIT, reportError, UsageError } from './errors.js';
+import { commandPath, unknownCommand } from './setup.js';
 import { requestStop } from './interrupt.js';
 import {
   makeCompareCommand, makeDataCommand, makeDiffCommand, makeEvalCommand, makeExportPageCommand, makeGradcheckCommand, makePredictCommand, makeSearchCommand, makeServeCommand,
@@ -52,15 +54,46 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(makeDataCommand(run))
     .addCommand(makeServeCommand(run))
     .addCommand(makeExportPageCommand(run));
+  /** The command being run, for the help hint under a usage error. */
+  let commandName = 'bp-train';
+  program.hook('preAction', (_program, action) => {
+    commandName = commandPath(action);
+    // `bp-train --iters 5 eval ...`: the program's (training's) options before a command's
+    // name are parsed, then nothing reads them.
+    if (action === program) return;
+    const before = program.options.filter((o) => o.attributeName() !== 'debug' && program.getOptionValueSource(o.attributeName()) === 'cli');
+    if (before.length > 0) {
+      throw new UsageError(`${before.map((o) => o.long).join(', ')} before '${commandName}' would be ignored: a command's options go after its name`);
+    }
+  });
   try {
+    checkHelpTopic(program, argv.slice(2), (name) => (commandName = name));
     await program.parseAsync(argv);
     process.exitCode = await pending;
   } catch (err) {
-    process.exitCode = reportError(err, debug, writeErr);
+    process.exitCode = reportError(err, debug, writeErr, commandName);
   }
   // A lost standard output wins over success, a failed gate, a signal's code and a bug.
   const outranked: number[] = [EXIT.ok, EXIT.gateFailed, EXIT.internal, EXIT.hangup, EXIT.interrupted, EXIT.terminated];
   if (stdoutFailed && outranked.includes(Number(process.exitCode ?? EXIT.ok))) {
     process.exitCode = EXIT.write;
+  }
+}
+
+/**
+ * `bp-train help WORD...`: a usage error for a word that is not a command (commander prints
+ * the whole help for it, exit 0). `named` learns the command whose list the word missed.
+ */
+function checkHelpTopic(program: Command, words: string[], named: (command: string) => void): void {
+  if (words[0] !== 'help') return;
+  let parent = program;
+  for (const word of words.slice(1)) {
+    if (word.startsWith('-') || parent.commands.length === 0) return;
+    const sub = parent.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) {
+      named(commandPath(parent));
+      throw unknownCommand(word, parent);
+    }
+    parent = sub;
   }
 }

@@ -10,19 +10,31 @@ import { PlainReporter } from '../report/plain.js';
 import type { Reporter } from '../report/reporter.js';
 import { processOutput } from '../report/reporter.js';
 import { TtyReporter } from '../report/tty.js';
-import { exitCodesHelp, HELP_HINT, UsageError } from './errors.js';
+import { exitCodesHelp, helpHint, UsageError } from './errors.js';
 import { setBackend, wasmUnavailableReason, type BackendName } from '../kernels/backend.js';
 
 /** Call after naming the command: the hint and the exit codes depend on it (`name`: 'data fetch' for a subcommand). */
 export function configureCommand(command: Command, name = command.name()): Command {
-  const helpHint = name === 'bp-train' || name === 'train' ? HELP_HINT : `Run 'bp-train ${name} --help' for the options.`;
   return command
     .exitOverride()
     .allowExcessArguments(false)
     // one line: commander's "(Did you mean --hidden?)" joins the error line
     .configureOutput({ outputError: (text, write) => write(`bp-train: ${text.replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')}`) })
-    .showHelpAfterError(helpHint)
+    .showHelpAfterError(helpHint(name))
     .addHelpText('after', `\n${exitCodesHelp(name)}`);
+}
+
+/** The error for a word where a command of `parent` was expected: "unknown command 'evall' (commands: ...)". */
+export function unknownCommand(word: string, parent: Command): UsageError {
+  const names = parent.commands.map((c) => c.name()).join(', ');
+  return new UsageError(`unknown command '${word}' (commands: ${names}${parent.parent === null ? '; with none, bp-train trains' : ''})`);
+}
+
+/** A command as typed after bp-train: 'data fetch', 'eval'; the program itself is 'bp-train'. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.length === 0 ? 'bp-train' : names.join(' ');
 }
 
 export function makeReporter(opts: { json?: boolean; quiet?: boolean }): Reporter {

@@ -7,7 +7,8 @@
  * `ensureDataset(source)` is what the commands call before loadDataset (sources.ts, which
  * stays synchronous): it does nothing for 'mnist', 'mnist-lite' and folders.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { createFolder, folderProblem } from '../io/create-folder.js';
 import type { Dispatcher } from 'undici';
 import { findEntry, type CatalogEntry } from './catalog.js';
 import { cacheState, missingText, type CacheState } from './cache-state.js';
@@ -65,7 +66,7 @@ export async function fetchDataset(entry: CatalogEntry, options: FetchOptions = 
   if (state.complete) return report;
   if (offline) throw offlineError(entry, state, options.offline === true ? '--offline' : 'BP_TRAIN_OFFLINE');
 
-  await makeFolder(state.dir);
+  makeFolder(state.dir);
   let unlock: () => Promise<void>;
   try {
     unlock = await lockFolder(state.dir, (pid) =>
@@ -152,12 +153,9 @@ function offlineError(entry: CatalogEntry, state: CacheState, switchName: string
   );
 }
 
-async function makeFolder(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new DataError(dir, `cannot create the cache folder (${errorText(err)}); set BP_TRAIN_CACHE to a writable folder`);
-  }
+function makeFolder(dir: string): void {
+  const code = createFolder(dir);
+  if (code !== null) throw new DataError(dir, `cannot create the cache folder (${folderProblem(code)}); set BP_TRAIN_CACHE to a writable folder`);
 }
 
 /** The HTTP client: proxies from HTTPS_PROXY, HTTP_PROXY, NO_PROXY; the same stall timeout for connecting. */

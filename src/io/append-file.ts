@@ -9,7 +9,7 @@
  * other steps wrote and no half block. Failures are WriteErrors, like writeFileAtomic's (exit 5).
  */
 import fs from 'node:fs';
-import { WriteError } from './write-file.js';
+import { CAUSES, WriteError } from './write-file.js';
 
 /** `label` names the file in the error (e.g. "$GITHUB_STEP_SUMMARY (/home/runner/...)"). */
 export function appendFileDurable(file: string, text: string, label = file): void {
@@ -36,8 +36,8 @@ export function appendFileDurable(file: string, text: string, label = file): voi
     }
     const code = (err as NodeJS.ErrnoException).code;
     const message = err instanceof Error ? err.message : String(err);
-    const reason = /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? message;
-    throw new WriteError(label, `could not append (${reason})`, code, existed);
+    const reason = CAUSES[code ?? ''] ?? /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? message;
+    throw new WriteError(label, `could not append: ${reason}`, code, existed);
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }

@@ -206,6 +206,6 @@ describe('reports for CI systems', () => {
     const run = await runCli([...RUN, '--metrics', metrics, '--quiet'], { env: { GITHUB_STEP_SUMMARY: file } });
     expectExit(run, 5);
     expect(existsSync(metrics)).toBe(true);
-    expect(outputLines(run.stderr)).toEqual([`bp-train: write error: $GITHUB_STEP_SUMMARY ${file}: could not append (no such file or directory) (no file was written)`]);
+    expect(outputLines(run.stderr)).toEqual([`bp-train: write error: $GITHUB_STEP_SUMMARY ${file}: could not append: its folder does not exist (no file was written)`]);
   });
 });

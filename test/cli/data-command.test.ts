@@ -32,11 +32,11 @@ beforeAll(async () => {
   server = await startDatasetServer({ 'fashion-mnist': fashion, kmnist });
   writeCatalog(catalog, [entryFor('fashion-mnist', fashion, { classNames: FASHION_NAMES }), entryFor('kmnist', kmnist, { classNames: KMNIST_NAMES })]);
 });
-/** Unmounts the full-disk tests' tmpfs (even when a filter skipped them), before the folder goes. */
-let unmount = (): void => {};
+/** The tmpfs mounts of the full-disk and read-only tests, unmounted (even when a filter skipped them) before the folder goes. */
+const mounts: string[] = [];
 afterAll(async () => {
   await server.close();
-  unmount();
+  for (const dir of mounts) execFileSync('umount', [dir]);
   rmSync(root, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -336,17 +336,35 @@ describe('on a terminal', () => {
 });
 
 /** Why a tmpfs cannot be mounted here, or null when it can (as test/cli/full-disk.test.ts). */
-function mountTmpfs(disk: string): string | null {
+function mountTmpfs(disk: string, options: string): string | null {
   if (process.getuid?.() !== 0) return 'not root: mounting a tmpfs needs root (CI runs as root)';
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', disk], { encoding: 'utf8' });
+  mkdirSync(disk, { recursive: true });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', disk], { encoding: 'utf8' });
+  if (mounted.status === 0) mounts.push(disk);
   return mounted.status === 0 ? null : `mount -t tmpfs not permitted here: ${mounted.stderr.trim()}`;
 }
 
+describe('a cache folder that cannot be made', () => {
+  const readOnly = join(root, 'read-only');
+  const skip = mountTmpfs(readOnly, 'ro,size=16k');
+
+  it('is one line naming the folder and why, exit 3 (no hang where the system refuses a folder)', async () => {
+    const fetch = (folder: string): Promise<RunResult> => runCli(['data', 'fetch', 'kmnist'], { env: env(server.mirrors('good'), { BP_TRAIN_CACHE: folder }), timeoutMs: 20_000 });
+    const advice = 'set BP_TRAIN_CACHE to a writable folder';
+    expect(expectDataError(await fetch('/dev/null/cache'))).toBe(`bp-train: data error: /dev/null/cache/kmnist: cannot create the cache folder (a part of its path is not a folder); ${advice}`);
+    // mkdir's recursive option never returned here on Node 20
+    expect(expectDataError(await fetch('/proc/bp-train/cache'))).toBe(`bp-train: data error: /proc/bp-train/cache/kmnist: cannot create the cache folder (the system refuses a folder there); ${advice}`);
+  });
+
+  it.skipIf(skip !== null)(`on a read-only file system says so${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    const result = await runCli(['data', 'fetch', 'kmnist'], { env: env(server.mirrors('good'), { BP_TRAIN_CACHE: join(readOnly, 'a', 'b') }) });
+    expect(expectDataError(result)).toBe(`bp-train: data error: ${join(readOnly, 'a', 'b', 'kmnist')}: cannot create the cache folder (read-only file system); set BP_TRAIN_CACHE to a writable folder`);
+  });
+});
+
 describe('a full disk', () => {
   const disk = join(root, 'disk');
-  mkdirSync(disk, { recursive: true });
-  const skip = mountTmpfs(disk);
-  if (skip === null) unmount = () => execFileSync('umount', [disk]);
+  const skip = mountTmpfs(disk, 'size=16k');
 
   it.skipIf(skip !== null)(`is one line and exit 3, and the cache is unchanged${skip ? ` (skipped: ${skip})` : ''}`, async () => {
     const result = await runCli(['data', 'fetch', 'fashion-mnist'], { env: env(server.mirrors('good'), { BP_TRAIN_CACHE: disk }) });

@@ -68,7 +68,7 @@ describe('appendFileDurable', () => {
     }
     expect(error).toBeInstanceOf(WriteError);
     expect((error as WriteError).code).toBe('ENOENT');
-    expect((error as WriteError).message).toBe(`$GITHUB_STEP_SUMMARY ${missing}: could not append (no such file or directory) (no file was written)`);
+    expect((error as WriteError).message).toBe(`$GITHUB_STEP_SUMMARY ${missing}: could not append: its folder does not exist (no file was written)`);
     const dir = join(root, 'a-dir');
     mkdirSync(dir);
     chmodSync(dir, 0o755);

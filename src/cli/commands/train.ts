@@ -20,7 +20,7 @@ import { runConfig } from '../../train/run-config.js';
 import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { listenForInterrupt, SIGNAL_EXIT, type StopSignal } from '../interrupt.js';
 import { addOptions, MAX_ITERS, trainOptions } from '../options.js';
-import { configureCommand, makeReporter, requireDistinctFiles, requireWritable, selectBackend } from '../setup.js';
+import { configureCommand, makeReporter, requireDistinctFiles, requireWritable, selectBackend, unknownCommand } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 import { openCiRun, type CiCliOptions } from './train-ci.js';
@@ -67,12 +67,7 @@ export function makeTrainCommand(run: (code: Promise<number>) => void, name = 't
   command.action((opts: TrainCliOptions, cmd: Command) => {
     const stray = cmd.args[0];
     if (stray !== undefined) {
-      const commands = cmd.commands.map((c) => c.name());
-      throw new UsageError(
-        commands.length > 0
-          ? `unknown command '${stray}' (commands: ${commands.join(', ')}; with none, bp-train trains)`
-          : `unexpected argument '${stray}' (${name} takes options only)`,
-      );
+      throw cmd.commands.length > 0 ? unknownCommand(stray, cmd) : new UsageError(`unexpected argument '${stray}' (${name} takes options only)`);
     }
     run(trainCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli'));
   });
