@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Why a folder could not be created, for people, by errno code. */
-export const FOLDER_PROBLEMS: Readonly<Record<string, string>> = {
+const FOLDER_PROBLEMS: Readonly<Record<string, string>> = {
   EEXIST: 'it is a file, not a folder',
   ENOENT: 'the system refuses a folder there',
   ENOTDIR: 'a part of its path is not a folder',

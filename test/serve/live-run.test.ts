@@ -50,8 +50,11 @@ describe('train --serve: the event stream', () => {
     const stalled = stalledClient(url);
     const hangUp = readEvents(url);
     const quitter = rawRequest(url, `GET /events HTTP/1.1\r\nHost: 127.0.0.1:${url.port}`).catch(() => null); // reads the headers, then hangs up
+    // Handled from now on: a stream that fails while the run goes on fails the test below, not as an unhandled rejection.
+    const streamsDone = Promise.all([stream.done, hangUp.done, quitter]);
+    streamsDone.catch(() => {});
     const run = await served.done;
-    await Promise.all([stream.done, hangUp.done, quitter]);
+    await streamsDone;
     stalled();
     expectExit(run, 0);
 
@@ -97,8 +100,10 @@ describe('train --serve: the event stream', () => {
     const plain = await runCli([...args, '--save', join(dir, 'c.safetensors')]);
     const serving = startCli([...args, '--save', join(dir, 'd.safetensors'), '--serve', '0']);
     const watching = readEvents(await waitForUrl(serving, 'stderr')); // the confusion worker counts alongside too
+    // A run this short may be over before the page connects (a reset connection), at any moment of the run.
+    const watched = watching.done.catch(() => {});
     const served = await serving.done;
-    await watching.done.catch(() => {}); // a run this short may be over before the page connects
+    await watched;
     expectExit(plain, 0);
     expectExit(served, 0);
     expect(jsonLines(plain.stdout)[0]).toMatchObject({ backend: 'wasm' });
