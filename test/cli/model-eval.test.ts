@@ -36,6 +36,12 @@ describe('bp-train eval', () => {
     expect(run.stdout).not.toMatch(ANSI);
   });
 
+  it('a --test-limit above the test split uses all of it, and does not claim a limit', async () => {
+    const run = await runCli(['eval', '--model', model, '--test-limit', '100000']);
+    expectExit(run, 0);
+    expect(run.stdout).toMatch(/^test accuracy \d\.\d{4} \([\d,]+ of 10,000 mnist test images\)$/m);
+  });
+
   it('--json: the exact accuracy of the file, per-class counts and a matrix that add up', async () => {
     const run = await runCli(['eval', '--model', model, '--json']);
     expectExit(run, 0);

@@ -61,7 +61,8 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
     );
     processOutput.out(
       `test accuracy ${chalk.green.bold(acc(result.accuracy))} (${thousands(result.correct)} of ${thousands(result.count)} ${source} test images` +
-        `${testLimit !== undefined ? `, the first ${thousands(testLimit)}` : ''})`,
+        // a limit above the split's size limits nothing
+        `${testLimit !== undefined && testLimit <= result.count ? `, the first ${thousands(testLimit)}` : ''})`,
     );
     for (const line of confusionLines(result, classNames)) processOutput.out(line);
   }
