@@ -161,7 +161,10 @@ describe('a terminal that hangs up', () => {
     script.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString('utf8');
     });
-    const closed = new Promise<void>((resolve) => script.on('close', () => resolve()));
+    const closed = new Promise<void>((resolve, reject) => {
+      script.on('close', () => resolve());
+      script.on('error', reject); // util-linux script missing, or no process to be had
+    });
     // Until the second epoch line has been drawn.
     await waitFor(() => /iter +160 /.test(seen), closed.then(() => ({ code: null, signal: null, stdout: seen, stderr: '' })));
     script.kill('SIGKILL');

@@ -326,11 +326,15 @@ describe('the folder lock', () => {
     const progress = recorder();
     let finished = false;
     const fetching = fetchDataset(entry, { env: env(server.mirrors('good')), progress }).then(() => (finished = true));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(finished).toBe(false);
-    expect(server.requests).toHaveLength(0);
-    expect(progress.notes.some((n) => n.startsWith(`bp-train: waiting for bp-train (pid ${process.pid}), which is downloading ${NAME}`))).toBe(true);
-    await unlock();
+    fetching.catch(() => {}); // awaited below; handled meanwhile
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(finished).toBe(false);
+      expect(server.requests).toHaveLength(0);
+      expect(progress.notes.some((n) => n.startsWith(`bp-train: waiting for bp-train (pid ${process.pid}), which is downloading ${NAME}`))).toBe(true);
+    } finally {
+      await unlock(); // also when a check failed: else the waiter polls on into the next tests
+    }
     await fetching;
     expectCached();
   });

@@ -23,6 +23,14 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A screenshot of the SVG file `file` (opened as a document of its own) at width x height CSS pixels, decoded. */
+/** `other` and a browser launched meanwhile; when either fails, a browser that did launch is closed (else nothing would) and the error thrown. */
+export async function launchBrowserWith<T>(other: Promise<T>): Promise<[T, Browser]> {
+  const [done, launched] = await Promise.allSettled([other, launchBrowser()]);
+  if (done.status === 'fulfilled' && launched.status === 'fulfilled') return [done.value, launched.value];
+  if (launched.status === 'fulfilled') await launched.value.close();
+  throw done.status === 'rejected' ? done.reason : (launched as PromiseRejectedResult).reason;
+}
+
 export async function renderSvgFile(browser: Browser, file: string, width: number, height: number): Promise<PNG> {
   const page = await browser.newPage();
   try {

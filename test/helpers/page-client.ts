@@ -113,5 +113,6 @@ export function readEvents(base: URL, headers: Record<string, string> = {}): { e
     req.on('error', reject);
     req.end();
   });
+  done.catch(() => {}); // handled here too: a caller may await something else first, and still sees the rejection when it awaits done
   return { events, done };
 }

@@ -18,7 +18,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDigitPng } from '../../src/data/png-digit.js';
 import { loadDataset } from '../../src/data/sources.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowserWith } from '../helpers/browser.js';
 import { drawDigit, readPrediction, type PagePrediction } from '../helpers/digit-strokes.js';
 import { waitForUrl } from '../helpers/page-client.js';
 import { jsonLines, PROJECT_ROOT, runCli, startCli, type CliProcess } from '../helpers/run-cli.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   expect(exporting.code, exporting.stderr).toBe(0);
   expect(exporting.stdout).toBe(`bp-train: the page of ${model} written to ${join(exported, 'index.html')} (open it in a browser, or publish the folder on any static host)\n`);
   server = startCli(['serve', '--model', model, '--port', '0']);
-  [url, browser] = await Promise.all([waitForUrl(server, 'stdout'), launchBrowser()]);
+  [url, browser] = await launchBrowserWith(waitForUrl(server, 'stdout'));
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/sources.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowserWith } from '../helpers/browser.js';
 import { drawDigit, readPrediction } from '../helpers/digit-strokes.js';
 import { waitForUrl } from '../helpers/page-client.js';
 import { jsonLines, PROJECT_ROOT, startCli, type CliProcess, type RunResult } from '../helpers/run-cli.js';
@@ -69,7 +69,7 @@ async function state(tab: Page): Promise<TabState> {
 
 beforeAll(async () => {
   cli = startCli(RUN, { timeoutMs: 110_000 });
-  [url, browser] = await Promise.all([waitForUrl(cli, 'stderr'), launchBrowser()]);
+  [url, browser] = await launchBrowserWith(waitForUrl(cli, 'stderr'));
   for (let i = 0; i < 2; i++) {
     const tab = await browser.newPage();
     await tab.setViewport({ width: 1280, height: 1000 });
