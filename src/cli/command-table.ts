@@ -18,7 +18,7 @@ import {
   addOptions, compareOptions, dataCommandOptions, diffOptions, evalOptions, exportPageOptions, gradcheckOptions, predictOptions, searchOptions, serveOptions,
   type OptionDef,
 } from './options.js';
-import { configureCommand } from './setup.js';
+import { configureCommand, unknownCommand } from './setup.js';
 
 type Run = (code: Promise<number>) => void;
 
@@ -95,6 +95,11 @@ export function makeDataCommand(run: Run): Command {
   sub('path', "print a dataset's folder, for --data")
     .argument('<name>', 'a dataset name')
     .action((name: string, opts: DataCliOptions) => run(code().then((m) => m.pathCommand(name, opts))));
+  // `bp-train data` alone: its help; `bp-train data WORD`: the usual unknown-command line, with the list
+  data.allowExcessArguments(true).action((_opts: unknown, cmd: Command) => {
+    if (cmd.args.length === 0) cmd.help();
+    throw unknownCommand(cmd.args[0], cmd);
+  });
   return data;
 }
 

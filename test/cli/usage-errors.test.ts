@@ -76,6 +76,7 @@ const cases: Case[] = [
   { name: 'unknown command', args: ['extra'], code: 2, mentions: ["unknown command 'extra'", 'gradcheck'] },
   { name: 'extra argument after train', args: ['train', 'extra'], code: 2, mentions: ["unexpected argument 'extra'"] },
   { name: 'help for an unknown command', args: ['help', 'extra'], code: 2, mentions: ["unknown command 'extra'", 'gradcheck'] },
+  { name: 'an unknown data command', args: ['data', 'extra'], code: 2, mentions: ["unknown command 'extra' (commands: list, fetch, verify, path)"], help: 'data' },
   { name: 'help for an unknown data command', args: ['help', 'data', 'extra'], code: 2, mentions: ["unknown command 'extra' (commands: list, fetch, verify, path)"], help: 'data' },
   { name: "training's option before a command's name", args: ['--iters', '5', 'gradcheck'], code: 2, mentions: ["--iters before 'gradcheck' would be ignored"], help: 'gradcheck' },
   { name: "training's options before 'train'", args: ['--hidden', '5', '--lr', '1', 'train'], code: 2, mentions: ["--hidden, --lr before 'train' would be ignored"] },
