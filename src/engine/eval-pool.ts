@@ -75,6 +75,7 @@ export class EvalPool {
       };
       const worker = new Worker(WORKER_URL, { workerData: init });
       worker.on('error', () => {}); // reported by the pending ask(); an idle worker's error waits for the next one
+      worker.unref(); // an idle worker keeps no process alive (a pool never closed); ask() holds it while it counts
       this.workers.push(worker);
     }
   }
@@ -144,6 +145,7 @@ function sharedView(bytes: Uint8Array, start: number, end: number): Uint8Array {
  */
 async function closeWorker(worker: Worker): Promise<void> {
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.ref(); // wait for it to leave
   worker.postMessage('close');
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -158,6 +160,7 @@ function ask(worker: Worker, request: CountRequest): Promise<Counts> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      worker.unref();
     };
     const onMessage = (reply: CountReply): void => {
       done();
@@ -173,6 +176,7 @@ function ask(worker: Worker, request: CountRequest): Promise<Counts> {
       reject(new Error(`evaluation worker exited with code ${code}`));
     };
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.ref();
     worker.postMessage(request);
   });
 }

@@ -7,6 +7,7 @@
  * trains on, when the trainer allows it (MeasureRequest.alongside); else this thread counts in
  * line. The step is single-threaded, so the other cores are free to measure meanwhile.
  */
+import { availableParallelism } from 'node:os';
 import { BatchBuilder } from '../kernels/batches.js';
 import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -31,7 +32,7 @@ export class JsEngine implements Engine {
     this.maxLoss = maxLoss;
     this.batch = new BatchBuilder(dataset.train, batchSize, net.dtype);
     this.savedBuffers = Object.values(net.buffers).map((m) => ({ live: m.data, saved: m.data.slice() }));
-    this.pool = new EvalPool(dataset, net, threads);
+    this.pool = new EvalPool(dataset, net, Math.min(threads, availableParallelism())); // no more counting threads than cores, as the wasm team
   }
 
   get threads(): number {

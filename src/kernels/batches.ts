@@ -19,6 +19,7 @@ export class BatchBuilder {
     readonly capacity: number,
     dtype: DType = 'float32',
   ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`BatchBuilder: capacity must be a positive integer, got ${capacity}`);
     this.pixels = split.rows * split.cols;
     this.x = Matrix.zeros(capacity, this.pixels, dtype);
     this.t = new Uint8Array(capacity);
@@ -40,6 +41,7 @@ export class BatchBuilder {
 
   /** Examples start .. start + count - 1 in order; returns a view of the first `count` rows. */
   range(start: number, count: number): { x: Matrix; t: Uint8Array } {
+    if (!Number.isInteger(count) || count < 0 || count > this.capacity) throw new RangeError(`BatchBuilder.range: ${count} examples for a batch of ${this.capacity}`);
     for (let r = 0; r < count; r++) this.copyRow(r, start + r);
     return { x: this.x.topRows(count), t: this.t.subarray(0, count) };
   }
@@ -48,6 +50,9 @@ export class BatchBuilder {
     const { pixels } = this;
     const src = this.split.images;
     const dst = this.x.data;
+    if (!(Number.isInteger(example) && example >= 0 && example < this.split.count)) {
+      throw new RangeError(`BatchBuilder: example ${example} is not in the split's 0..${this.split.count - 1}`);
+    }
     const s = example * pixels;
     const d = row * pixels;
     for (let j = 0; j < pixels; j++) dst[d + j] = SCALE[src[s + j]];

@@ -32,6 +32,7 @@ export class SoftmaxWithLoss {
     this.y = y;
     this.t = t;
     if (t instanceof Matrix) {
+      if (N === 0) throw new RangeError('SoftmaxWithLoss: an empty batch (0 rows)');
       assertShape('SoftmaxWithLoss: one-hot t', t, N, C);
       kernels().softmaxCrossEntropy(y.data, a.data, null, N, C);
       this.loss = oneHotCrossEntropy(a, t) / N;
@@ -76,12 +77,14 @@ function oneHotCrossEntropy(a: Matrix, t: Matrix): number {
   return loss;
 }
 
-function checkLabels(t: Labels, N: number, C: number): void {
-  if (t.length < N) throw new RangeError(`SoftmaxWithLoss: ${N} rows but ${t.length} labels`);
+/** Throws unless `t` holds N labels, each an integer class in 0..C-1 (`who` names the caller in the message). */
+export function checkLabels(t: Labels, N: number, C: number, who = 'SoftmaxWithLoss'): void {
+  if (N === 0) throw new RangeError(`${who}: an empty batch (0 rows)`);
+  if (t.length < N) throw new RangeError(`${who}: ${N} rows but ${t.length} labels`);
   for (let i = 0; i < N; i++) {
     const label = t[i];
     if (!Number.isInteger(label) || label < 0 || label >= C) {
-      throw new RangeError(`SoftmaxWithLoss: label ${label} at row ${i} is not a class in 0..${C - 1}`);
+      throw new RangeError(`${who}: label ${label} at row ${i} is not a class in 0..${C - 1}`);
     }
   }
 }

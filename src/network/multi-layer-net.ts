@@ -31,7 +31,7 @@ import { Sigmoid } from '../layers/sigmoid.js';
 import { Tanh } from '../layers/tanh.js';
 import { BatchNormalization } from '../layers/batch-normalization.js';
 import { Dropout } from '../layers/dropout.js';
-import { SoftmaxWithLoss, type Truth } from '../layers/softmax-with-loss.js';
+import { checkLabels, SoftmaxWithLoss, type Truth } from '../layers/softmax-with-loss.js';
 import { numericalGradient } from './numerical-gradient.js';
 import { initParams } from './init.js';
 import { planNet, type NetPlan } from './plan.js';
@@ -191,7 +191,7 @@ export class MultiLayerNet<P extends string = string> {
   /** Number of rows whose highest score is the true class (test mode). */
   countCorrect(x: Matrix, t: Truth): number {
     const labels = toLabels(t);
-    if (labels.length < x.rows) throw new RangeError(`${this.who}.accuracy: ${x.rows} rows but ${labels.length} labels`);
+    checkLabels(labels, x.rows, this.spec.outputSize, `${this.who}.accuracy`);
     const scores = this.predict(x);
     return kernels().countCorrect(scores.data, labels, scores.rows, scores.cols);
   }

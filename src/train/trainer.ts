@@ -31,6 +31,7 @@ import { makeOptimizer, type Hyperparameters } from '../optim/make-optimizer.js'
 import type { Optimizer, OptimizerName } from '../optim/optimizer.js';
 import type { EpochEvent, TrainEvent } from './events.js';
 import { netClassName, networkText, optimizerText } from './names.js';
+import { checkSeed, checkTrainInputs } from './train-inputs.js';
 import { Yielder } from './yielder.js';
 
 export interface TrainConfig {
@@ -96,7 +97,9 @@ export interface TrainHooks {
   /**
    * Called after every step that updated the weights, with the iteration it reached (1 for the
    * first) and the batch's loss as the step computed it (train mode, before the update). Keep it
-   * cheap: it runs on every step.
+   * cheap: it runs on every step. NOTE: the state is synced with the engine only at
+   * measurements and at the end: with the wasm program, state.net here holds the weights of the
+   * last measurement.
    */
   onStep?(iteration: number, loss: number): void;
 }
@@ -170,12 +173,18 @@ export function makeNet(config: TrainConfig, inputSize: number, outputSize = 10,
 
 /** A fresh run's state: weights from `seed`, a fresh optimizer, batches from a second stream of the same seed. */
 export function initialState(config: TrainConfig, inputSize: number, outputSize = 10): TrainState {
+  checkSeed('initialState: config', config.seed);
   const net = makeNet(config, inputSize, outputSize);
   const optimizer = makeOptimizer(config.optimizer ?? 'sgd', configHyper(config));
   return { net, optimizer, sampler: new Random(config.seed ^ 0x5a3c_96e1), iteration: 0 };
 }
 
+/**
+ * Trains `state` on `dataset` up to config.iterations, emitting events through `hooks`.
+ * @throws TypeError or RangeError before any step when the inputs do not fit (train-inputs.ts).
+ */
 export async function train(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, options: RunOptions = {}): Promise<TrainResult> {
+  checkTrainInputs(dataset, config, state, hooks, options.threads);
   const open = options.engine ?? openEngine;
   const engine = await open({
     net: state.net,
