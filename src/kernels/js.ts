@@ -68,7 +68,8 @@ export const jsKernels: Kernels = {
 
   reluForward(y, mask, x, len) {
     for (let i = 0; i < len; i++) {
-      const positive = x[i] > 0;
+      // the book zeroes where x <= 0: a NaN goes through (and on into the loss, where it shows)
+      const positive = !(x[i] <= 0);
       mask[i] = positive ? 1 : 0;
       y[i] = positive ? x[i] : 0;
     }

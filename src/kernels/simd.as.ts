@@ -100,11 +100,11 @@ export function sumColumns(out: usize, a: usize, N: i32, H: i32): void {
   for (let i = 0; i < N; i++) axpy(out, a + (<usize>(i * H) << 2), 1, H);
 }
 
-/** y = max(x, 0); mask[i] = 1 where x > 0 (mask is bytes). */
+/** y = x where not x <= 0 (the book's mask: a NaN goes through), else 0; mask[i] = 1 there (mask is bytes). */
 export function reluForward(y: usize, mask: usize, x: usize, len: i32): void {
   for (let i = 0; i < len; i++) {
     const v = f32At(x, i);
-    const positive = v > 0;
+    const positive = !(v <= 0);
     store<u8>(mask + i, positive ? 1 : 0);
     store<f32>(y + (<usize>i << 2), positive ? v : 0);
   }

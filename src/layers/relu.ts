@@ -1,12 +1,13 @@
 /**
- * Relu (book 5.5.1): y = x where x > 0, else 0. Backward lets dout through only where x > 0.
+ * Relu (book 5.5.1): y = 0 where x <= 0, else x. Backward stops dout where x <= 0. As in the
+ * book, a NaN input is not <= 0: it goes through, and so does its gradient.
  */
 import { Matrix } from '../kernels/matrix.js';
 import { kernels } from '../kernels/backend.js';
 import { BufferPool, MaskPool, type Layer } from './layer.js';
 
 export class Relu implements Layer {
-  /** mask[i] = 1 where the forward input was > 0 (the book keeps the complement, x <= 0). */
+  /** mask[i] = 1 where the forward input was not <= 0 (the book keeps the complement, x <= 0). */
   mask: Uint8Array | null = null;
   private readonly outputs = new BufferPool();
   private readonly grads = new BufferPool();

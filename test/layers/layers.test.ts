@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
+import { setBackend } from '../../src/kernels/backend.js';
 import { Matrix } from '../../src/kernels/matrix.js';
 import { Affine } from '../../src/layers/affine.js';
 import type { Layer } from '../../src/layers/layer.js';
@@ -69,6 +70,22 @@ describe('Relu', () => {
     relu.forward(Matrix.fromArray([[-1, 0, 2]]));
     expect(relu.backward(Matrix.fromArray([[5, 6, 7]])).toArray()).toEqual([[0, 0, 7]]);
   });
+
+  // The book zeroes where x <= 0, and NaN <= 0 is false: a NaN (a diverged weight) is not hidden.
+  for (const backend of ['js', 'wasm'] as const) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`lets a NaN through, forward and backward, as the book's mask does (${backend} kernels, ${dtype})`, () => {
+        setBackend(backend);
+        try {
+          const relu = new Relu();
+          expect(relu.forward(Matrix.fromArray([[NaN, -1, 2]], dtype)).toArray()).toEqual([[NaN, 0, 2]]);
+          expect(relu.backward(Matrix.fromArray([[5, 6, 7]], dtype)).toArray()).toEqual([[5, 0, 7]]);
+        } finally {
+          setBackend('wasm');
+        }
+      });
+    }
+  }
 
   it('backward matches float64 central differences of sum(relu(x) * R)', () => {
     const random = new Random(101);
