@@ -77,5 +77,5 @@ export { drawTrials, rankTrials, trialRuns, BOOK_SPACE, type SearchSpace, type T
 export { runAll, type PoolOptions } from './experiments/run-pool.js';
 
 export { encodeSafetensors, decodeSafetensors, type Tensor, type SafeTensors } from './model/safetensors.js';
-export { saveModel, loadModel, encodeModel, decodeModel, type Model, type ModelMeta, type ModelNetwork, type ModelOptimizer, type EpochRecord } from './model/model-file.js';
+export { saveModel, loadModel, encodeModel, decodeModel, modelNetwork, modelOptimizer, type Model, type ModelMeta, type ModelNetwork, type ModelOptimizer, type EpochRecord } from './model/model-file.js';
 export { readDigitPng, frameDigit, MAX_PNG_PIXELS } from './data/png-digit.js';

@@ -96,7 +96,29 @@ export function encodeModel(net: MultiLayerNet, meta: ModelMeta, optimizer?: Opt
     sampler_state: JSON.stringify(meta.samplerState),
     history: JSON.stringify(meta.history),
   };
-  return encodeSafetensors(tensors, metadata);
+  const bytes = encodeSafetensors(tensors, metadata);
+  checkReadable(bytes, net);
+  return bytes;
+}
+
+/**
+ * The bytes read back as the net they were made from: `meta` comes from the caller, and a
+ * network it misdescribes would be written, then refused (or worse, read as another network).
+ * @throws RangeError naming what does not match
+ */
+function checkReadable(bytes: Uint8Array, net: MultiLayerNet): void {
+  let back: Model;
+  try {
+    back = decodeModel(bytes, 'encodeModel');
+  } catch (err) {
+    const problem = err instanceof DataError ? err.problem : err instanceof Error ? err.message : String(err);
+    throw new RangeError(`encodeModel: meta does not describe a model that can be read back (${problem})`);
+  }
+  const wanted = { ...net.spec, weightDecayLambda: net.weightDecayLambda };
+  const found = { ...back.net.spec, weightDecayLambda: back.net.weightDecayLambda };
+  for (const key of ['inputSize', 'hiddenSizeList', 'outputSize', 'activation', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda'] as const) {
+    if (String(found[key]) !== String(wanted[key])) throw new RangeError(`encodeModel: meta.network.${key} is ${String(found[key])} but the net's is ${String(wanted[key])}`);
+  }
 }
 
 /**

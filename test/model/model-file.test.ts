@@ -75,6 +75,19 @@ describe('saveModel / loadModel', () => {
     expect(loaded.meta).toEqual(meta);
   });
 
+  it('refuses metadata that does not describe the net: nothing is written, the old file stays', () => {
+    const net = sampleNet(784, 7);
+    const file = join(dir, 'kept.safetensors');
+    saveModel(file, net, sampleMeta(net));
+    const before = readFileSync(file);
+    const meta = sampleMeta(net);
+    expect(() => saveModel(file, net, { ...meta, network: { ...meta.network, weightDecayLambda: 0.1 } })).toThrow("encodeModel: meta.network.weightDecayLambda is 0.1 but the net's is 0");
+    expect(() => saveModel(file, net, { ...meta, network: { ...meta.network, activation: 'tanh' } })).toThrow('encodeModel: meta does not describe a model that can be read back (not a bp-train model: ');
+    expect(() => saveModel(file, net, { ...meta, network: { ...meta.network, hiddenSizeList: [8] } })).toThrow('encodeModel: meta does not describe a model that can be read back');
+    expect(() => saveModel(file, net, {} as ModelMeta)).toThrow('encodeModel: meta does not describe a model that can be read back');
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
   it('stores biases as 1-D tensors [H] and the metadata as strings (plain format, JSON text elsewhere)', () => {
     const net = sampleNet(784, 7);
     const { tensors, metadata } = decodeSafetensors(encodeModel(net, sampleMeta(net)), 'x');
