@@ -50,12 +50,22 @@ export class Matrix {
     return this.data.length;
   }
 
+  /** Element (i, j). @throws RangeError outside the matrix (not another row's element). */
   get(i: number, j: number): number {
+    this.checkIndex('get', i, j);
     return this.data[i * this.cols + j];
   }
 
+  /** Sets element (i, j). @throws RangeError outside the matrix. */
   set(i: number, j: number, value: number): void {
+    this.checkIndex('set', i, j);
     this.data[i * this.cols + j] = value;
+  }
+
+  private checkIndex(what: string, i: number, j: number): void {
+    if (!(Number.isInteger(i) && Number.isInteger(j) && i >= 0 && j >= 0 && i < this.rows && j < this.cols)) {
+      throw new RangeError(`Matrix.${what}(${i}, ${j}${what === 'set' ? ', ...' : ''}): outside the ${this.rows} x ${this.cols} matrix`);
+    }
   }
 
   toArray(): number[][] {

@@ -44,6 +44,15 @@ describe('Matrix.fromArray / toArray', () => {
     expect(m.size).toBe(6);
   });
 
+  it('get and set refuse an index outside the matrix (not another row\'s element)', () => {
+    const m = Matrix.fromArray([[1, 2], [3, 4]]);
+    expect(() => m.get(0, 2)).toThrow('Matrix.get(0, 2): outside the 2 x 2 matrix');
+    expect(() => m.get(0.5, 0)).toThrow('Matrix.get(0.5, 0)');
+    expect(() => m.set(2, 0, 9)).toThrow('Matrix.set(2, 0, ');
+    expect(() => m.set(-1, 0, 9)).toThrow('outside the 2 x 2 matrix');
+    expect(m.toArray()).toEqual([[1, 2], [3, 4]]);
+  });
+
   it('rejects ragged rows, naming the row', () => {
     expect(() => Matrix.fromArray([[1, 2], [3]])).toThrow(/row 1 has 1 values, row 0 has 2/);
     expect(() => Matrix.fromArray([[1, 2], [3, 4, 5]], 'float64')).toThrow(RangeError);
