@@ -41,9 +41,10 @@ export function checkTrainInputs(dataset: Dataset, config: TrainConfig, state: T
   if (config.maxLoss !== undefined && !(config.maxLoss > 0)) throw new RangeError(`train: config.maxLoss must be a number > 0, got ${config.maxLoss}`);
   checkConfigMatchesState(config, state);
   const { inputSize, outputSize } = state.net.spec;
-  checkSplit('train', dataset?.train, inputSize, outputSize);
-  checkSplit('test', dataset.test, inputSize, outputSize);
-  if (dataset.validation !== undefined) checkSplit('validation', dataset.validation, inputSize, outputSize);
+  checkSplit('train', dataset?.train, inputSize, outputSize, 1);
+  // an empty test split is allowed: search measures only a validation split (its accuracy reads 0)
+  checkSplit('test', dataset.test, inputSize, outputSize, 0);
+  if (dataset.validation !== undefined) checkSplit('validation', dataset.validation, inputSize, outputSize, 1);
 }
 
 /** The state is what trains (initialState(config) made it, or a resume): a config that says otherwise is a mistake. */
@@ -67,10 +68,10 @@ function checkConfigMatchesState(config: TrainConfig, state: TrainState): void {
   }
 }
 
-function checkSplit(name: string, split: Split | undefined, inputSize: number, classes: number): void {
+function checkSplit(name: string, split: Split | undefined, inputSize: number, classes: number, minCount: 0 | 1): void {
   if (split === undefined) throw new TypeError(`train: dataset.${name} is missing`);
   const { count, rows, cols, images, labels } = split;
-  positiveInteger(`dataset.${name}.count`, count);
+  if (!Number.isSafeInteger(count) || count < minCount) throw new RangeError(`train: dataset.${name}.count must be an integer >= ${minCount}, got ${count}`);
   if (rows * cols !== inputSize) throw new RangeError(`train: dataset.${name} has ${rows} x ${cols} images, the network's inputSize is ${inputSize}`);
   if (!(images instanceof Uint8Array) || images.length < count * rows * cols) {
     throw new RangeError(`train: dataset.${name}.images must be a Uint8Array of count x rows x cols = ${count * rows * cols} bytes, got ${images?.length ?? 'none'}`);

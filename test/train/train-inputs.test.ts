@@ -46,7 +46,7 @@ const cases: Case[] = [
   { name: 'images of another size than the input', dataset: (d) => withTrain(d, { rows: 10, cols: 10 }), error: "train: dataset.train has 10 x 10 images, the network's inputSize is 784" },
   { name: 'fewer image bytes than count says', dataset: (d) => withTrain(d, { images: d.train.images.subarray(0, 784 * 50) }), error: 'train: dataset.train.images must be a Uint8Array of count x rows x cols = 78400 bytes, got 39200' },
   { name: 'fewer labels than count says', dataset: (d) => withTrain(d, { labels: d.train.labels.subarray(0, 99) }), error: 'train: dataset.train.labels must be a Uint8Array of count = 100 labels, got 99' },
-  { name: 'an empty train split', dataset: (d) => withTrain(d, { count: 0 }), error: 'train: dataset.train.count must be a positive integer, got 0' },
+  { name: 'an empty train split', dataset: (d) => withTrain(d, { count: 0 }), error: 'train: dataset.train.count must be an integer >= 1, got 0' },
   { name: 'a batch size of 0', config: { batchSize: 0 }, error: 'train: config.batchSize must be a positive integer, got 0' },
   { name: 'NaN iterations', config: { iterations: NaN }, error: 'train: config.iterations must be a positive integer, got NaN' },
   { name: 'fractional iterations', config: { iterations: 2.5 }, error: 'train: config.iterations must be a positive integer, got 2.5' },
