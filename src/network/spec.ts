@@ -54,6 +54,7 @@ export function resolveSpec(spec: NetSpec, who = 'NetSpec'): ResolvedNetSpec {
   const { useBatchnorm = false, useDropout = false, dropoutRatio = 0.5 } = spec;
   positiveInteger(who, 'inputSize', inputSize);
   positiveInteger(who, 'outputSize', outputSize);
+  if (outputSize < 2) throw new RangeError(`${who}: outputSize must be at least 2 (the softmax of one class is always 1, its loss always 0), got ${outputSize}`);
   if (!Array.isArray(hiddenSizeList)) {
     throw new RangeError(`${who}: hiddenSizeList must be an array of positive integers, got ${String(hiddenSizeList)}`);
   }

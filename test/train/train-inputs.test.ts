@@ -78,6 +78,11 @@ describe('the pieces under train()', () => {
     expect(() => initialState({ ...config, seed: undefined as unknown as number }, 784)).toThrow('got undefined');
   });
 
+  it('a network needs two classes at least (one class: a softmax of 1, a loss of 0)', () => {
+    expect(() => new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 1 })).toThrow('MultiLayerNet: outputSize must be at least 2');
+    expect(new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 2 }).spec.outputSize).toBe(2);
+  });
+
   it('BatchBuilder refuses examples outside its split and a capacity below 1', () => {
     const builder = new BatchBuilder(dataset.train, 5);
     expect(() => builder.range(98, 5)).toThrow("BatchBuilder: example 100 is not in the split's 0..99");
