@@ -33,10 +33,10 @@ export interface Dataset {
  * `undefined` or a limit at or above `count` gives the whole split back.
  * @throws RangeError when limit is not a positive integer.
  */
-export function limitSplit(split: Split, limit: number | undefined): Split {
+export function limitSplit(split: Split, limit: number | undefined, name = 'limit'): Split {
   if (limit === undefined) return split;
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    throw new RangeError(`${name} must be a positive integer, got ${typeof limit === 'string' ? `the string '${limit}'` : String(limit)}`);
   }
   if (limit >= split.count) return split;
 

@@ -60,8 +60,8 @@ export function loadDataset(spec: string, limits: DatasetLimits = {}): Dataset {
   const { train, test } = loadSplits(spec);
   return {
     source: spec,
-    train: limitSplit(train, limits.trainLimit),
-    test: limitSplit(test, limits.testLimit),
+    train: limitSplit(train, limits.trainLimit, 'loadDataset: trainLimit'),
+    test: limitSplit(test, limits.testLimit, 'loadDataset: testLimit'),
     classNames: classNamesOf(spec),
   };
 }

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, Split } from '../../src/data/dataset.js';
+import { loadDataset } from '../../src/data/sources.js';
 import { openEngine } from '../../src/engine/open-engine.js';
 import { BatchBuilder } from '../../src/kernels/batches.js';
 import { setBackend, type BackendName } from '../../src/kernels/backend.js';
@@ -76,6 +77,11 @@ describe('the pieces under train()', () => {
   it('initialState refuses a seed that is not an integer from 0 to 2^32 - 1', () => {
     expect(() => initialState({ ...config, seed: -1 }, 784)).toThrow('initialState: config: seed must be an integer from 0 to 4294967295, got -1');
     expect(() => initialState({ ...config, seed: undefined as unknown as number }, 784)).toThrow('got undefined');
+  });
+
+  it('loadDataset names the limit that is wrong', () => {
+    expect(() => loadDataset('mnist-lite', { trainLimit: '100' as unknown as number })).toThrow("loadDataset: trainLimit must be a positive integer, got the string '100'");
+    expect(() => loadDataset('mnist-lite', { testLimit: 0 })).toThrow('loadDataset: testLimit must be a positive integer, got 0');
   });
 
   it('a network needs two classes at least (one class: a softmax of 1, a loss of 0)', () => {
