@@ -109,10 +109,10 @@ export class MultiLayerNet<P extends string = string> {
     this.weightDecayLambda = weightDecayLambda;
     this.plan = planNet(this.spec);
     const params = initParams(this.plan, this.spec.weightInitStd, new Random(seed), dtype);
-    this.params = params as Record<P, Matrix>;
+    this.params = Object.freeze(params) as Record<P, Matrix>; // the layers hold these very matrices: a new one in params would train nothing (write into .data instead)
     const buffers: Record<string, Matrix> = {};
     for (const b of this.plan.buffers) buffers[b.name] = Matrix.zeros(b.rows, b.cols, dtype);
-    this.buffers = buffers;
+    this.buffers = Object.freeze(buffers);
     this.seed = seed;
 
     const layers: NetLayer[] = [];

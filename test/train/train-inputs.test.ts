@@ -84,6 +84,17 @@ describe('the pieces under train()', () => {
     expect(() => loadDataset('mnist-lite', { testLimit: 0 })).toThrow('loadDataset: testLimit must be a positive integer, got 0');
   });
 
+  it("a net's params cannot be replaced (the layers would keep the old matrices): its data can", () => {
+    const net = new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 2, seed: 1 });
+    const params: Record<string, Matrix> = net.params;
+    expect(() => {
+      params.W1 = Matrix.zeros(3, 4);
+    }).toThrow(TypeError);
+    expect(() => delete params.b1).toThrow(TypeError);
+    net.params.W1.data.fill(0);
+    expect(net.layers[0].kind === 'affine' && net.layers[0].layer.W.data.every((w) => w === 0)).toBe(true);
+  });
+
   it('a network needs two classes at least (one class: a softmax of 1, a loss of 0)', () => {
     expect(() => new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 1 })).toThrow('MultiLayerNet: outputSize must be at least 2');
     expect(new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 2 }).spec.outputSize).toBe(2);
