@@ -67,6 +67,7 @@ export { confusionMatrix, type ConfusionResult } from './train/confusion.js';
 export { readMetricsFile, parseMetricsFile, buildMetricsFile, metricsText, METRICS_FORMAT, type MetricsFile, type MetricsRecord } from './train/metrics-file.js';
 export { runConfig, configChanges, type RunConfig, type RunEnvironment, type ConfigChange } from './train/run-config.js';
 export { compareWithBaseline, type BaselineComparison, type RelativeGate, type RelativeBars } from './train/baseline.js';
+export { checkGates, makeSummary, type Summary, type Gate, type GateBars } from './train/summary.js';
 export { diffMetrics, type MetricsDiff, type DiffRow } from './train/metrics-diff.js';
 
 export { holdOut, withValidation, validationCount } from './data/validation-split.js';
