@@ -15,6 +15,9 @@ export class Matrix {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
       throw new RangeError(`Matrix: bad shape ${rows} x ${cols}`);
     }
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      throw new TypeError(`Matrix: data must be a Float32Array or a Float64Array, got ${data === null ? 'null' : ((data as object)?.constructor?.name ?? typeof data)}`);
+    }
     if (data.length !== rows * cols) {
       throw new RangeError(`Matrix: ${rows} x ${cols} needs ${rows * cols} values, got ${data.length}`);
     }
@@ -23,6 +26,7 @@ export class Matrix {
   /** @throws RangeError for a dtype other than 'float32' or 'float64' (checked at run time, for callers in plain JS). */
   static zeros(rows: number, cols: number, dtype: DType = 'float32'): Matrix {
     assertDType(dtype);
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw new RangeError(`Matrix: bad shape ${rows} x ${cols}`);
     const n = rows * cols;
     return new Matrix(rows, cols, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
   }
@@ -37,6 +41,8 @@ export class Matrix {
       if (row.length !== cols) {
         throw new RangeError(`Matrix.fromArray: row ${i} has ${row.length} values, row 0 has ${cols}`);
       }
+      const j = row.findIndex((v) => typeof v !== 'number');
+      if (j >= 0) throw new TypeError(`Matrix.fromArray: row ${i}, column ${j} is ${JSON.stringify(row[j])}, not a number`);
       m.data.set(row, i * cols);
     });
     return m;

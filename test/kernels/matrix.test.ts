@@ -44,6 +44,13 @@ describe('Matrix.fromArray / toArray', () => {
     expect(m.size).toBe(6);
   });
 
+  it('refuses data that is not float, a negative shape and values that are not numbers', () => {
+    expect(() => new Matrix(1, 2, new Int32Array(2) as unknown as Float32Array)).toThrow('Matrix: data must be a Float32Array or a Float64Array, got Int32Array');
+    expect(() => new Matrix(1, 2, [1, 2] as unknown as Float32Array)).toThrow('got Array');
+    expect(() => Matrix.zeros(-1, 2)).toThrow('Matrix: bad shape -1 x 2');
+    expect(() => Matrix.fromArray([['a', 2]] as unknown as number[][])).toThrow('Matrix.fromArray: row 0, column 0 is "a", not a number');
+  });
+
   it('get and set refuse an index outside the matrix (not another row\'s element)', () => {
     const m = Matrix.fromArray([[1, 2], [3, 4]]);
     expect(() => m.get(0, 2)).toThrow('Matrix.get(0, 2): outside the 2 x 2 matrix');
