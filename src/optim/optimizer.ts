@@ -89,6 +89,9 @@ export abstract class SlotOptimizer implements Optimizer {
   }
 
   loadState(state: OptimizerState): void {
+    if (typeof state !== 'object' || state === null || typeof state.tensors !== 'object' || typeof state.scalars !== 'object' || state.tensors === null || state.scalars === null) {
+      throw new TypeError(`${this.label}.loadState: expected { scalars, tensors } as state() gives, got ${state === null ? 'null' : typeof state === 'object' ? `an object with ${Object.keys(state).join(', ') || 'no keys'}` : typeof state}`);
+    }
     const slots = new Map<string, FloatArray>();
     const params = new Set<string>();
     for (const [key, data] of Object.entries(state.tensors)) {
@@ -153,6 +156,7 @@ export function checkHyper(who: string, name: string, value: number, lo: number,
   const ok = Number.isFinite(value) && (loOpen ? value > lo : value >= lo) && value < hi;
   if (!ok) {
     const range = `${loOpen ? '>' : '>='} ${lo}${Number.isFinite(hi) ? ` and < ${hi}` : ''}`;
-    throw new RangeError(`${who}: ${name} must be a finite number ${range}, got ${value}`);
+    const shown = typeof value === 'string' ? `the string '${value}'` : String(value);
+    throw new RangeError(`${who}: ${name} must be a finite number ${range}, got ${shown}`);
   }
 }

@@ -17,6 +17,9 @@ import { BatchBuilder } from '../../src/kernels/batches.js';
 import { setBackend, type BackendName } from '../../src/kernels/backend.js';
 import { Matrix } from '../../src/kernels/matrix.js';
 import { MultiLayerNet } from '../../src/network/multi-layer-net.js';
+import { Adam } from '../../src/optim/adam.js';
+import type { OptimizerState } from '../../src/optim/optimizer.js';
+import { SGD } from '../../src/optim/sgd.js';
 import { initialState, train, type TrainConfig, type TrainHooks, type TrainState } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/run-cli.js';
 import { blobDataset } from './synthetic.js';
@@ -93,6 +96,12 @@ describe('the pieces under train()', () => {
     expect(() => delete params.b1).toThrow(TypeError);
     net.params.W1.data.fill(0);
     expect(net.layers[0].kind === 'affine' && net.layers[0].layer.W.data.every((w) => w === 0)).toBe(true);
+  });
+
+  it('an optimizer says when a hyperparameter is a string, and what loadState expects', () => {
+    expect(() => new SGD('0.1' as unknown as number)).toThrow("SGD: lr must be a finite number > 0, got the string '0.1'");
+    expect(() => new Adam().loadState({} as OptimizerState)).toThrow('Adam.loadState: expected { scalars, tensors } as state() gives, got an object with no keys');
+    expect(() => new Adam().loadState(null as unknown as OptimizerState)).toThrow('got null');
   });
 
   it('a network needs two classes at least (one class: a softmax of 1, a loss of 0)', () => {
