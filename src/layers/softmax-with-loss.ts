@@ -27,6 +27,7 @@ export class SoftmaxWithLoss {
   private readonly grads = new BufferPool();
 
   forward(a: Matrix, t: Truth): number {
+    if (t === undefined || t === null) throw new TypeError('SoftmaxWithLoss: t, the labels (class indices) or a one-hot Matrix, is missing');
     const { rows: N, cols: C } = a;
     const y = this.outputs.get(N, C, a.dtype);
     this.y = y;

@@ -27,6 +27,7 @@ export interface Model {
 
 /** The network, optimizer and metadata in a model file's bytes; `file` names it in errors. */
 export function decodeModel(bytes: Uint8Array, file: string): Model {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeModel: bytes must be a Uint8Array (a Buffer will do), got ${bytes === null ? 'null' : typeof bytes}`);
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   const fail = (problem: string): never => {
     throw new DataError(file, `not a bp-train model: ${problem}`);

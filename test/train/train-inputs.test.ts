@@ -17,6 +17,7 @@ import { BatchBuilder } from '../../src/kernels/batches.js';
 import { setBackend, type BackendName } from '../../src/kernels/backend.js';
 import { Matrix } from '../../src/kernels/matrix.js';
 import { MultiLayerNet } from '../../src/network/multi-layer-net.js';
+import { decodeModel } from '../../src/model/model-decode.js';
 import { Adam } from '../../src/optim/adam.js';
 import type { OptimizerState } from '../../src/optim/optimizer.js';
 import { SGD } from '../../src/optim/sgd.js';
@@ -102,6 +103,12 @@ describe('the pieces under train()', () => {
     expect(() => new SGD('0.1' as unknown as number)).toThrow("SGD: lr must be a finite number > 0, got the string '0.1'");
     expect(() => new Adam().loadState({} as OptimizerState)).toThrow('Adam.loadState: expected { scalars, tensors } as state() gives, got an object with no keys');
     expect(() => new Adam().loadState(null as unknown as OptimizerState)).toThrow('got null');
+  });
+
+  it('a missing t or model bytes is one TypeError saying what is missing', () => {
+    const net = new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 2, seed: 1 });
+    expect(() => net.loss(Matrix.zeros(1, 3), undefined as unknown as number[])).toThrow('SoftmaxWithLoss: t, the labels (class indices) or a one-hot Matrix, is missing');
+    expect(() => decodeModel(undefined as unknown as Uint8Array, 'x')).toThrow('decodeModel: bytes must be a Uint8Array (a Buffer will do), got undefined');
   });
 
   it('a network needs two classes at least (one class: a softmax of 1, a loss of 0)', () => {
