@@ -9,7 +9,8 @@
 import type { DType, Matrix } from '../kernels/matrix.js';
 import type { Affine } from '../layers/affine.js';
 import { Relu } from '../layers/relu.js';
-import { MultiLayerNet, type NetLayer } from './multi-layer-net.js';
+import { MultiLayerNet, type Gradients, type NetLayer } from './multi-layer-net.js';
+import type { Truth } from '../layers/softmax-with-loss.js';
 
 export const PARAM_NAMES = ['W1', 'b1', 'W2', 'b2'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -47,6 +48,15 @@ export class TwoLayerNet extends MultiLayerNet {
     this.affine1 = affineOf(affine1);
     this.relu1 = reluOf(relu1);
     this.affine2 = affineOf(affine2);
+  }
+
+  /** MultiLayerNet's, with the four names in its type (the same object). */
+  override gradient(x: Matrix, t: Truth): Gradients & Gradients<ParamName> {
+    return super.gradient(x, t) as Gradients & Gradients<ParamName>;
+  }
+
+  override numericalGradient(x: Matrix, t: Truth): Record<string, Matrix> & Record<ParamName, Matrix> {
+    return super.numericalGradient(x, t) as Record<string, Matrix> & Record<ParamName, Matrix>;
   }
 }
 
