@@ -126,14 +126,29 @@ function syncFolder(dir: string, ops: FileOps): void {
 }
 
 /**
- * The absolute path of the file a path names, through symbolic links when it exists (writing
- * through a link replaces its target, and the link stays); a new file or a dangling link: the
- * path as it is named.
+ * The absolute path of the file a path names, through symbolic links (writing through a link
+ * writes its target, and the link stays), also a dangling one (its target is the file that
+ * writing creates); a new file: its folder's real path and its name. So two names of one file
+ * give one path, before it exists too.
  */
 export function realFile(file: string): string {
-  const resolved = path.resolve(file);
+  let resolved = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return fs.realpathSync(resolved);
+    } catch {
+      // missing, or a dangling link: follow the link by hand
+    }
+    let target: string;
+    try {
+      target = fs.readlinkSync(resolved);
+    } catch {
+      break; // not a link: a file still to be made
+    }
+    resolved = path.resolve(path.dirname(resolved), target);
+  }
   try {
-    return fs.realpathSync(resolved);
+    return path.join(fs.realpathSync(path.dirname(resolved)), path.basename(resolved));
   } catch {
     return resolved;
   }

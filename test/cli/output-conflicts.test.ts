@@ -1,7 +1,7 @@
 // Review findings, each as the user meets it: a standard output that cannot be written, two
 // options naming one file, --eval-every and the summary's epochs, --resume with the default.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,20 @@ describe('outputs the user has', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^bp-train: error: --save '.*same' and --metrics '.*same' are the same file \(both write it\)/);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('two names of one file not yet made (a dangling link, a linked folder): exit 2, nothing written', async () => {
+    const target = join(dir, 'tgt.svg');
+    const link = join(dir, 'lnk.svg');
+    symlinkSync('tgt.svg', link); // dangling until --save would write tgt.svg (then --plot wrote over it)
+    const linked = join(dir, 'linked-folder');
+    symlinkSync(dir, linked);
+    for (const [save, plot] of [[target, link], [join(dir, 'm.svg'), join(linked, 'm.svg')]]) {
+      const run = await runCli([...lite, '--iters', '20', '--save', save, '--plot', plot]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/are the same file \(both write it\)/);
+      expect(existsSync(save)).toBe(false);
+    }
   });
 
   it("the summary's epochs do not depend on --eval-every", async () => {
