@@ -257,7 +257,7 @@ export const serveOptions: OptionDef[] = [
 /** `bp-train export-page --model FILE --out DIR`: the same page as static files. */
 export const exportPageOptions: OptionDef[] = [
   modelOption,
-  { flags: '--out <dir>', description: 'the folder to write index.html, page.js, page.css and data.js (the model) into; created if missing', parse: nonEmpty('a folder'), mandatory: true },
+  { flags: '--out <dir>', description: 'the folder to write index.html, page.js, page.css and data.js (the model) into: created if missing; one that holds other files of these names (not an earlier export) is refused', parse: nonEmpty('a folder'), mandatory: true },
   { flags: '--data <source>', description: "test data for the confusion matrix and mistakes: as eval's --data (default: the model's own)", parse: nonEmpty('a dataset name or folder') },
   offlineOption,
   { flags: '--test-limit <n>', description: "use only the first N test examples (default: the model's own limit)", parse: integer(1, 100_000_000) },

@@ -3,7 +3,7 @@
  * data.js with the model and its confusion matrix), and the one-line failures: a missing model
  * (exit 3), an --out that cannot be a folder (exit 5, nothing written), no --out (exit 2).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,13 +43,30 @@ describe('export-page', () => {
     for (const name of Object.keys(saved.net.params)) expect([...page.net.params[name].data]).toEqual([...saved.net.params[name].data]);
   });
 
-  it('fails in one line: a missing model (3), an --out that cannot be a folder (5), no --out (2)', async () => {
+  it("replaces nothing of the user's: the model or other files in --out are a usage error (2), an earlier export is written again", async () => {
+    const out = join(dir, 'users-site');
+    mkdirSync(out);
+    const inside = join(out, 'data.js');
+    copyFileSync(model, inside);
+    const overModel = await runCli(['export-page', '--model', inside, '--out', out]);
+    expect([overModel.code, outputLines(overModel.stderr)[0]]).toEqual([2, `bp-train: error: --model '${inside}' is data.js in --out '${out}': the page would be written over it; give another --out`]);
+    expect(readFileSync(inside).equals(readFileSync(model))).toBe(true);
+    rmSync(inside);
+    writeFileSync(join(out, 'index.html'), 'my own page');
+    const mine = await runCli(['export-page', '--model', model, '--out', out]);
+    expect([mine.code, outputLines(mine.stderr)[0]]).toEqual([2, `bp-train: error: --out '${out}' already holds index.html, not a page bp-train exported: give a new or empty folder`]);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe('my own page');
+    const again = join(dir, 'again');
+    for (let i = 0; i < 2; i++) expect((await runCli(['export-page', '--model', model, '--out', again])).code).toBe(0);
+  });
+
+  it('fails in one line: a missing model (3), an --out that is a file (2), no --out (2)', async () => {
     const missing = await runCli(['export-page', '--model', join(dir, 'nope.safetensors'), '--out', join(dir, 'x')]);
     expect([missing.code, outputLines(missing.stderr)]).toEqual([3, [`bp-train: data error: ${join(dir, 'nope.safetensors')}: no such model file`]]);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'keep');
     const notFolder = await runCli(['export-page', '--model', model, '--out', file]);
-    expect([notFolder.code, outputLines(notFolder.stderr)]).toEqual([5, [`bp-train: write error: ${file}: cannot create the folder: it is a file, not a folder (no file was written)`]]);
+    expect([notFolder.code, outputLines(notFolder.stderr)]).toEqual([2, [`bp-train: error: --out '${file}': it is a file, not a folder`, "Run 'bp-train export-page --help' for the options."]]);
     expect(readFileSync(file, 'utf8')).toBe('keep');
     const noOut = await runCli(['export-page', '--model', model]);
     expect([noOut.code, outputLines(noOut.stderr)[0]]).toEqual([2, "bp-train: error: required option '--out <dir>' not specified"]);
