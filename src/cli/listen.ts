@@ -2,7 +2,7 @@
  * Where the page servers listen (train --serve, serve): the defaults, and a failure to listen
  * as one usage line naming the option.
  */
-import { isLoopback, ListenError } from '../serve/page-server.js';
+import { ListenError } from '../serve/page-server.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_HOST } from './options.js';
 
@@ -34,7 +34,7 @@ function listenProblem(err: ListenError, portFlag: string, host: string, port: n
 }
 
 /** The line that gives the page's URL (the one line --serve adds to a run's output). */
-export function urlLine(what: string, url: string, host: string): string {
-  const reach = isLoopback(host) ? 'this machine only' : `listening on ${host}: others on the network can open it`;
+export function urlLine(what: string, url: string, host: string, loopback: boolean): string {
+  const reach = loopback ? 'this machine only' : `listening on ${host}: others on the network can open it`;
   return `bp-train: ${what} at ${url} (${reach}; Ctrl-C stops it)`;
 }

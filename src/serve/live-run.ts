@@ -51,6 +51,11 @@ export class LiveRun {
     return live;
   }
 
+  /** Whether the page listens on a loopback address only (PageServer.loopback). */
+  get loopback(): boolean {
+    return this.server.loopback;
+  }
+
   get url(): string {
     return this.server.url;
   }

@@ -66,11 +66,14 @@ export class PageServer {
     /** The address as it goes in a URL (IPv6 in brackets). */
     readonly url: string,
     readonly port: number,
+    /** Whether it listens on a loopback address, as bound (so '127.1' and 'LOCALHOST' count too): requests must then name it in Host. */
+    readonly loopback: boolean,
   ) {}
 
   /** Listens on host:port (port 0: any free port). @throws ListenError */
   static async start(options: PageServerOptions): Promise<PageServer> {
-    const loopback = isLoopback(options.host);
+    // Decided from the address bound, below, before any request can come; until then the stricter rule.
+    let loopback = true;
     const sockets = new Set<Socket>();
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
       handle(req, res, options, loopback);
@@ -92,9 +95,10 @@ export class PageServer {
         resolve();
       });
     });
-    const port = (server.address() as AddressInfo).port;
+    const { port, address } = server.address() as AddressInfo;
+    loopback = isLoopback(address) || /^::ffff:127\./i.test(address);
     const host = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
-    return new PageServer(server, sockets, `http://${host}:${port}/`, port);
+    return new PageServer(server, sockets, `http://${host}:${port}/`, port, loopback);
   }
 
   /**

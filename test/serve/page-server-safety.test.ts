@@ -104,6 +104,23 @@ describe('bp-train serve: only its own files', () => {
     expect((await rawRequest(url, ['GET / HTTP/1.1', `Host: localhost:${url.port}`, 'Connection: close'].join('\r\n'))).status).toBe(200);
   });
 
+  // Loopback is decided from the address bound: '127.1' and 'LOCALHOST' are this machine too.
+  for (const spelled of ['127.1', 'LOCALHOST']) {
+    it(`--host ${spelled}: this machine only, and a foreign Host still gets 421`, async () => {
+      const other = startCli(['serve', '--model', model, '--port', '0', '--host', spelled]);
+      try {
+        const at = await waitForUrl(other, 'stdout');
+        expect(other.stdout()).toContain('(this machine only; Ctrl-C stops it)');
+        const target = new URL(`http://127.0.0.1:${at.port}/`);
+        expect((await rawRequest(target, ['GET / HTTP/1.1', `Host: evil.example:${at.port}`, 'Connection: close'].join('\r\n'))).status).toBe(421);
+        expect((await rawRequest(target, ['GET / HTTP/1.1', `Host: 127.0.0.1:${at.port}`, 'Connection: close'].join('\r\n'))).status).toBe(200);
+      } finally {
+        other.child.kill('SIGINT');
+        await other.done;
+      }
+    });
+  }
+
   it('keeps serving after all of it, and Ctrl-C ends it with exit code 0', async () => {
     const again = await Promise.all([get('/'), get('/page.js'), get('/data.js')]);
     expect(again.map((r) => r.status)).toEqual([200, 200, 200]);

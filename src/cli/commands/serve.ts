@@ -22,7 +22,7 @@ export async function serveCommand(opts: ServeCliOptions): Promise<number> {
   const built = readPageFiles(); // a missing build fails before the model and data are read
   const data = await modelPageData(opts);
   const server = await listenOrExplain(() => PageServer.start({ host: opts.host, port: opts.port, files: servedFiles(built, data) }), '--port', opts.host, opts.port);
-  processOutput.out(urlLine(`the page of ${opts.model}`, server.url, opts.host));
+  processOutput.out(urlLine(`the page of ${opts.model}`, server.url, opts.host, server.loopback));
   const signal = await untilStopped();
   if (signal === 'SIGHUP') closeTerminalsAtExit(terminals);
   await server.close(500);

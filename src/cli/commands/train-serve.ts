@@ -34,7 +34,7 @@ export async function openLivePage(opts: ServeCliOptions, dataset: Dataset, note
   pageModelBytes = snapshot.pageModelBytes;
   const live = await listenOrExplain(() => Live.start(host, port, note), '--serve', host, port);
   live.useData(dataset.test, dataset.source, kernels().name as BackendName, dataset.classNames);
-  note(urlLine('live page', live.url, host));
+  note(urlLine('live page', live.url, host, live.loopback));
   return live;
 }
 
