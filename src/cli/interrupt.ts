@@ -3,7 +3,8 @@
  * timeout(1)) and SIGHUP (terminal closed) all ask the trainer to stop after the current
  * iteration; the run then saves, prints the resume command and its summary, and exits with
  * 128 + the signal's number (130, 143, 129). A second signal, of any of the three, exits at
- * once with its own code. The writer is synchronous, so no signal lands in the middle of a
+ * once with its own code; the same signal again within REPEAT_MS of the first does not count,
+ * because timeout(1) sends its signal to the process and to its group, a few microseconds apart. The writer is synchronous, so no signal lands in the middle of a
  * write.
  */
 import fs from 'node:fs';
@@ -29,6 +30,9 @@ export interface Interrupt {
   dispose(): void;
 }
 
+/** A repeat of the first signal sooner than this is the same one delivered twice (see the header). */
+export const REPEAT_MS = 500;
+
 /** The stop flag of the run that is listening now, if any. */
 let listening: { requested: boolean } | null = null;
 
@@ -43,6 +47,7 @@ export function listenForInterrupt(note: (line: string) => void): Interrupt {
   const stop = { requested: false };
   listening = stop;
   let received: StopSignal | null = null;
+  let receivedAt = 0;
   const terminals = [0, 1, 2].filter((fd) => tty.isatty(fd));
   let closeTerminals = false;
   const handlers = STOP_SIGNALS.map((signal) => {
@@ -51,8 +56,12 @@ export function listenForInterrupt(note: (line: string) => void): Interrupt {
         closeTerminals = true;
         process.once('exit', () => closeAll(terminals));
       }
-      if (received !== null) process.exit(SIGNAL_EXIT[signal]);
+      if (received !== null) {
+        if (signal === received && performance.now() - receivedAt < REPEAT_MS) return;
+        process.exit(SIGNAL_EXIT[signal]);
+      }
       received = signal;
+      receivedAt = performance.now();
       stop.requested = true;
       const again = signal === 'SIGINT' ? 'Ctrl-C again to quit at once' : 'a second signal quits at once';
       note(`interrupt: ${signal} received: finishing the current iteration (${again})`);

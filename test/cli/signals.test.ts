@@ -128,6 +128,20 @@ describe('a second signal quits at once, with its own code', () => {
   });
 });
 
+describe('the same signal twice at once (as timeout(1) sends it, to the process and its group)', () => {
+  it('is one signal: the run stops after the iteration, saves and reports, exit 143', async () => {
+    const file = 'twice-at-once.safetensors';
+    const child = startCli([...RUN, ...ONE_THREAD, '--save', file, '--json'], { cwd: dir });
+    await child.waitForStdout(/"event":"epoch","epoch":2,/);
+    child.child.kill('SIGTERM');
+    child.child.kill('SIGTERM');
+    const run = await child.done;
+    expectExit(run, CODES.SIGTERM);
+    expect(jsonLines(run.stdout).filter((e) => e.event === 'summary').map((e) => e.status)).toEqual(['interrupted']);
+    expect(existsSync(join(dir, file))).toBe(true);
+  });
+});
+
 describe('a terminal that hangs up', () => {
   // The real SIGHUP: bp-train runs on a pseudo-terminal (util-linux `script`, as in
   // test/helpers/terminal.ts) under a small parent that passes SIGHUP on to it, as a shell does,
