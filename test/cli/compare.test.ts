@@ -152,8 +152,9 @@ describe('a comparison of one option given as a list', () => {
     [['--optimizer', 'sgd,adam', '--lr', '0.1,0.01'], /compare varies one option at a time: --optimizer and --lr both list several values/],
     [[], /compare needs one option with several values/],
     [['--preset', 'init', '--optimizer', 'adam,sgd'], /--preset init runs the book's protocol: leave out --optimizer/],
-    [['--batch-norm', 'on,on'], /--batch-norm lists true twice/],
+    [['--batch-norm', 'on,on'], /--batch-norm lists on twice/],
     [['--init', 'xavier,he', '--weight-init-std', '0.1'], /--weight-init-std 0.1 goes with --init std only/],
+    [['--weight-init-std', '0.1,0.01', '--init', 'he'], /--weight-init-std 0.1,0.01 goes with --init std only: --init he sets each layer's scale itself/],
     [['--dropout', 'off,1.5'], /option '--dropout <ratios>' argument 'off,1.5' is invalid/],
     [['--preset', 'nope'], /Allowed choices|Expected one of/],
   ])('usage error: %j', async (extra, message) => {

@@ -111,8 +111,13 @@ export function optionsPlan(opts: CompareCliOptions): { plan: ExperimentPlan; re
   const values = given[key];
   const seen = new Set<string>();
   for (const v of values) {
-    if (seen.has(String(v))) throw new UsageError(`${flag} lists ${String(v)} twice: each run needs a value of its own`);
+    // as typed: on/off for the switches (held as true/false, dropout's off as null)
+    const typed = typeof v === 'boolean' ? (v ? 'on' : 'off') : v === null ? 'off' : String(v);
+    if (seen.has(String(v))) throw new UsageError(`${flag} lists ${typed} twice: each run needs a value of its own`);
     seen.add(String(v));
+  }
+  if (key === 'weightInitStd' && given.init[0] !== 'std') {
+    throw new UsageError(`--weight-init-std ${values.join(',')} goes with --init std only: --init ${String(given.init[0])} sets each layer's scale itself; leave one of them out`);
   }
   const one = (k: VaryingKey, v?: unknown): unknown => (k === key ? v : given[k][0]);
   const runs = values.map((v): RunSpec => {
