@@ -16,7 +16,7 @@ import { decideColor, initColor, isInteractive } from '../report/color.js';
 import { thousands } from '../report/format.js';
 import { processOutput } from '../report/reporter.js';
 import { PlainRunsView, silentView, TtyRunsView, type RunsView } from '../report/runs-progress.js';
-import { UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import { listenForInterrupt, type StopSignal } from './interrupt.js';
 import { prepareData } from './prepare-data.js';
 
@@ -135,4 +135,18 @@ export function statusText(outcome: RunOutcome): string {
 /** A number for JSON: NaN and infinities as null. */
 export function jsonNumber(x: number | undefined): number | null {
   return x !== undefined && Number.isFinite(x) ? x : null;
+}
+
+/**
+ * The lines for the runs that failed, and the exit code they give: a network too big for wasm
+ * memory is a usage error (2, with what to make smaller, as train says), anything else a bug (70).
+ */
+export function failureReport(failed: { name: string; outcome: RunOutcome }[]): { lines: string[]; code: number } {
+  const lines = failed.map(({ name, outcome }) =>
+    outcome.tooBig === true
+      ? `bp-train: error: ${name}: ${outcome.error}: use fewer or narrower hidden layers (--hidden), or a smaller --batch-size`
+      : `bp-train: internal error: ${name} failed: ${outcome.error ?? 'unknown error'}`,
+  );
+  const code = failed.length === 0 ? EXIT.ok : failed.every(({ outcome }) => outcome.tooBig === true) ? EXIT.usage : EXIT.internal;
+  return { lines, code };
 }

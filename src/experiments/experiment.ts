@@ -64,6 +64,8 @@ export interface RunOutcome {
   status: RunStatus;
   /** The error of a failed run. */
   error?: string;
+  /** A failed run whose network did not fit in the wasm program's memory (the user's choice of size, not a bug). */
+  tooBig?: boolean;
   iterations: number;
   /**
    * The loss of every step, in order (the steps' own loss: train mode, before the update); for

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend, type BackendName } from '../kernels/backend.js';
+import { WasmMemoryLimit } from '../engine/program-memory.js';
 import type { Dataset } from '../data/dataset.js';
 import type { EpochEvent } from '../train/events.js';
 import { initialState, itersPerEpoch, train } from '../train/trainer.js';
@@ -128,6 +129,7 @@ async function runOne(index: number, spec: RunSpec, stop: { requested: boolean }
   } catch (e) {
     outcome.status = 'failed';
     outcome.error = e instanceof Error ? e.message : String(e);
+    if (e instanceof WasmMemoryLimit) outcome.tooBig = true;
     outcome.losses = new Float64Array(0);
   }
   return outcome;

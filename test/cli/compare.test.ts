@@ -148,6 +148,15 @@ describe('a comparison of one option given as a list', () => {
     expect(lines.length).toBe(7);
   });
 
+  it('a network too big for wasm memory is a usage error with what to make smaller (2), not an internal error', async () => {
+    const hidden = Array(8).fill('4096').join(','); // 8 x 16.8M weights, with Adam's two slots and the gradients: over 2 GiB
+    const run = await runCli(['compare', '--data', 'mnist-lite', '--hidden', hidden, '--optimizer', 'adam', '--lr', '0.001,0.002', '--iters', '1', '--workers', '1']);
+    expectExit(run, 2);
+    const errors = run.stderr.split('\n').filter((l) => l.startsWith('bp-train: '));
+    expect(errors).toHaveLength(2);
+    for (const line of errors) expect(line).toMatch(/^bp-train: error: run 'lr 0\.00[12]': wasm program: \d+ bytes of memory needed, more than 2147418112 .*: use fewer or narrower hidden layers \(--hidden\), or a smaller --batch-size$/);
+  });
+
   it.each([
     [['--optimizer', 'sgd,adam', '--lr', '0.1,0.01'], /compare varies one option at a time: --optimizer and --lr both list several values/],
     [[], /compare needs one option with several values/],

@@ -26,7 +26,7 @@ import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { SIGNAL_EXIT } from '../interrupt.js';
 import { netFromOptions, optimizerFromOptions } from '../net-options.js';
 import { requireWritable, selectBackend } from '../setup.js';
-import { checkBatchSizes, experimentData, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
+import { checkBatchSizes, experimentData, failureReport, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: a list when given, the default (one value, unparsed) when not. */
 export interface CompareCliOptions {
@@ -257,11 +257,11 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   if (result.signal !== null) {
     note(`bp-train: interrupted (${result.signal}): ${finished.filter((o) => o.status !== 'interrupted').length} of ${total} runs finished${notStarted > 0 ? `, ${notStarted} not started` : ''}`);
   }
-  const failed = finished.filter((o) => o.status === 'failed');
-  for (const o of failed) note(`bp-train: internal error: run '${o.label}' failed: ${o.error ?? 'unknown error'}`);
+  const failures = failureReport(finished.filter((o) => o.status === 'failed').map((o) => ({ name: `run '${o.label}'`, outcome: o })));
+  for (const line of failures.lines) note(line);
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
-  return failed.length > 0 ? EXIT.internal : EXIT.ok;
+  return failures.code;
 }
 
 function runNetwork(config: TrainConfig, inputSize: number): string {

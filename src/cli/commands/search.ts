@@ -25,7 +25,7 @@ import { hiddenList, netFromOptions } from '../net-options.js';
 import { MAX_HIDDEN_LAYERS } from '../options.js';
 import { integerList } from '../parsers.js';
 import { requireWritable, selectBackend } from '../setup.js';
-import { checkBatchSizes, experimentData, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
+import { checkBatchSizes, experimentData, failureReport, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: defaults unparsed (the ranges and --hidden as their text). */
 export interface SearchCliOptions {
@@ -143,8 +143,8 @@ export async function searchCommand(opts: SearchCliOptions): Promise<number> {
     for (const line of rankedTable(ranked)) out(line);
   }
   if (interrupted) note(`bp-train: interrupted (${result.signal}): ${ranked.filter((r) => r.status !== 'interrupted').length} of ${runs.length} trials finished`);
-  const failed = ranked.filter((r) => r.status === 'failed');
-  for (const r of failed) note(`bp-train: internal error: trial ${r.trial + 1} failed: ${r.outcome.error ?? 'unknown error'}`);
+  const failures = failureReport(ranked.filter((r) => r.status === 'failed').map((r) => ({ name: `trial ${r.trial + 1}`, outcome: r.outcome })));
+  for (const line of failures.lines) note(line);
   let gateFailed = false;
   if (opts.minValAcc !== undefined && !interrupted) {
     const best = ranked[0]?.valAcc ?? NaN;
@@ -153,7 +153,7 @@ export async function searchCommand(opts: SearchCliOptions): Promise<number> {
   }
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
-  if (failed.length > 0) return EXIT.internal;
+  if (failures.code !== EXIT.ok) return failures.code;
   return gateFailed ? EXIT.gateFailed : EXIT.ok;
 }
 
