@@ -5,12 +5,12 @@
  * option and the value), and ignores commander's second argument.
  */
 import { InvalidArgumentError } from 'commander';
-import { finite, oneOf, type Parser } from './parsers.js';
+import { decimal, finite, oneOf, type Parser } from './parsers.js';
 
 /** A number strictly between 0 and 1 (a share held out). */
 export const openFraction: Parser<number> = (value) => {
   const text = value.trim();
-  const n = Number(text);
+  const n = decimal(text);
   if (text === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('Expected a number > 0 and < 1.');
   return n;
 };
@@ -52,17 +52,17 @@ export const onOffList: Parser<boolean[]> = listOf((part) => {
 /** A list of dropout ratios: off (no Dropout layer) or a ratio in [0, 1). */
 export const dropoutList: Parser<(number | null)[]> = listOf((part) => {
   if (part.toLowerCase() === 'off' || part.toLowerCase() === 'none') return null;
-  const n = Number(part);
+  const n = decimal(part.trim());
   if (part === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('a ratio');
   return n;
 }, "off or a ratio >= 0 and < 1");
 
 /** "low,high": two finite numbers, low < high (the exponents' range of a log-uniform draw, after log10). */
 export function positiveRange(): Parser<[number, number]> {
-  const message = 'Expected two positive numbers low,high with low < high (e.g. 1e-6,1e-2).';
+  const message = 'Expected two positive numbers low,high with low < high (e.g. 1e-6,1e-2, as 10 to the powers between).';
   return (value) => {
     const parts = value.split(',').map((p) => p.trim());
-    const [low, high] = parts.map(Number);
+    const [low, high] = parts.map(decimal);
     if (parts.length !== 2 || parts.some((p) => p === '') || !(low > 0 && high > 0 && Number.isFinite(low) && Number.isFinite(high) && low < high)) {
       throw new InvalidArgumentError(message);
     }

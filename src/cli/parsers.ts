@@ -19,12 +19,21 @@ export function integer(min: number, max: number): Parser<number> {
   };
 }
 
+/**
+ * A number written in decimal, with an optional exponent ("0.1", "1e-3", ".5"); NaN for
+ * anything else. NOTE: not Number(text) alone, which also reads "0x10" (16), "0b11" and "0o7":
+ * a typo must not become a silently huge learning rate.
+ */
+export function decimal(text: string): number {
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+}
+
 /** A finite number in a range; `exclusiveMin` makes the lower bound strict (> instead of >=). */
 export function finite(min: number, max: number, exclusiveMin = false): Parser<number> {
   const allowed = `a finite number ${exclusiveMin ? '>' : '>='} ${min}${Number.isFinite(max) ? ` and <= ${max}` : ''}`;
   return (value) => {
     const text = value.trim();
-    const n = Number(text);
+    const n = decimal(text);
     if (text === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`Expected ${allowed}.`);
     if ((exclusiveMin ? n <= min : n < min) || n > max) throw new InvalidArgumentError(`Expected ${allowed}.`);
     return n;
@@ -71,7 +80,7 @@ export function integerList(min: number, max: number, maxCount: number): Parser<
 /** A number in [0, 1): a decay rate or a momentum. */
 export const unitInterval: Parser<number> = (value) => {
   const text = value.trim();
-  const n = Number(text);
+  const n = decimal(text);
   if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('Expected a number >= 0 and < 1.');
   return n;
 };

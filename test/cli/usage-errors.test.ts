@@ -60,6 +60,8 @@ const cases: Case[] = [
   { name: 'zero --lr', args: ['--lr', '0'], code: 2, mentions: ['--lr', "'0'", '> 0'] },
   { name: 'negative --lr', args: ['--lr', '-1'], code: 2, mentions: ['--lr', "'-1'", '> 0'] },
   { name: 'NaN --lr', args: ['--lr', 'NaN'], code: 2, mentions: ['--lr', "'NaN'", 'finite number'] },
+  { name: 'a hexadecimal --lr (Number() reads 0x10 as 16)', args: ['--lr', '0x10'], code: 2, mentions: ['--lr', "'0x10'", 'finite number'] },
+  { name: 'a binary --momentum', args: ['--optimizer', 'momentum', '--momentum', '0b1'], code: 2, mentions: ['--momentum', "'0b1'"] },
   { name: 'non-numeric --lr', args: ['--lr', 'abc'], code: 2, mentions: ['--lr', "'abc'", 'finite number'] },
   { name: 'Infinity --lr', args: ['--lr', 'Infinity'], code: 2, mentions: ['--lr', "'Infinity'", 'finite number'] },
   { name: 'zero --weight-init-std', args: ['--weight-init-std', '0'], code: 2, mentions: ['--weight-init-std', "'0'", '> 0'] },
