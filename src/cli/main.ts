@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     if (stdoutFailed) return;
     stdoutFailed = true;
     const stopping = requestStop();
-    writeErr(`bp-train: write error: standard output: ${CAUSES[err.code ?? ''] ?? err.message}${stopping ? ' (the run stops after this iteration; --save still saves)' : ''}`);
+    writeErr(`bp-train: write error: standard output: ${CAUSES[err.code ?? ''] ?? err.message}${stopping ? ' (training stops after this iteration; its files, --save, --metrics, --plot, are still written)' : ''}`);
     if (!stopping) process.exit(EXIT.write);
   });
   process.stderr.on('error', (err: NodeJS.ErrnoException) => {

@@ -20,7 +20,7 @@ describe('outputs the user has', () => {
     });
     expect(run.status).toBe(5);
     const lines = run.stderr.trim().split('\n');
-    expect(lines[0]).toBe('bp-train: write error: standard output: no space left on device (the run stops after this iteration; --save still saves)');
+    expect(lines[0]).toBe('bp-train: write error: standard output: no space left on device (training stops after this iteration; its files, --save, --metrics, --plot, are still written)');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(model)).toBe(true);
   });
