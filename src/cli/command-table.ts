@@ -73,7 +73,9 @@ export function makeSearchCommand(run: Run): Command {
     'search',
     "the book's random search for lr and weight decay (6.5.3): log-uniform draws, each trained on all cores and scored by its validation accuracy; a ranked table, JSON lines, the best trials' chart",
     searchOptions,
-  ).action((opts: SearchCliOptions) => run(import('./commands/search.js').then((m) => m.searchCommand(opts))));
+  ).action((opts: SearchCliOptions, cmd: Command) =>
+    run(import('./commands/search.js').then((m) => m.searchCommand(opts, (key) => cmd.getOptionValueSource(key) === 'cli'))),
+  );
 }
 
 export function makeDataCommand(run: Run): Command {

@@ -91,6 +91,15 @@ describe('the same seed, the same table', () => {
     expectExit(range, 2);
     expect(range.stderr).toMatch(/--lr-range <low,high>.*Expected two positive numbers low,high with low < high/);
   });
+
+  it('--weight-init-std alone trains plain stds (search\'s default --init he gives way); with --init he given it is a usage error', { timeout: 60_000 }, async () => {
+    const plain = await runCli(['search', '--data', 'mnist-lite', '--train-limit', '300', '--trials', '1', '--epochs', '1', '--weight-init-std', '0.1', '--json']);
+    expectExit(plain, 0);
+    expect(jsonLines(plain.stdout).filter((e) => e.event === 'trial')).toHaveLength(1);
+    const both = await runCli(['search', '--weight-init-std', '0.1', '--init', 'he']);
+    expectExit(both, 2);
+    expect(both.stderr).toMatch(/--weight-init-std 0\.1 goes with --init std only: --init he sets each layer's scale itself/);
+  });
 });
 
 describe('the chart of the 20 best, rendered by headless Chromium', () => {

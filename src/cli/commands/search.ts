@@ -55,10 +55,13 @@ export interface SearchCliOptions {
 
 const range = (value: string | [number, number]): [number, number] => (typeof value === 'string' ? positiveRange()(value) : value);
 
-export async function searchCommand(opts: SearchCliOptions): Promise<number> {
+/** `explicit(key)`: whether an option was given on the command line. */
+export async function searchCommand(opts: SearchCliOptions, explicit: (key: string) => boolean = () => false): Promise<number> {
   requireWritable('--plot', opts.plot);
   const hidden = typeof opts.hidden === 'string' ? integerList(1, 4096, MAX_HIDDEN_LAYERS)(opts.hidden) : opts.hidden;
-  const net = netFromOptions({ hidden, activation: opts.activation, init: opts.init, weightInitStd: opts.weightInitStd });
+  // --weight-init-std alone means a plain std: search's default --init he gives way to it (an --init given says otherwise)
+  const init = opts.weightInitStd !== undefined && !explicit('init') ? 'std' : opts.init;
+  const net = netFromOptions({ hidden, activation: opts.activation, init, weightInitStd: opts.weightInitStd });
   const space: SearchSpace = { lr: range(opts.lrRange), weightDecay: range(opts.weightDecayRange) };
   selectBackend(opts.backend);
   const dataset = await experimentData(opts.data, { trainLimit: opts.trainLimit, validation: opts.validation, validationSeed: opts.seed, test: false }, opts);
