@@ -152,7 +152,8 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
   if (opts.minValAcc !== undefined && !interrupted) {
     const best = ranked[0]?.valAcc ?? NaN;
     gateFailed = !(best >= opts.minValAcc);
-    note(`bp-train: gate --min-val-acc ${opts.minValAcc}: ${gateFailed ? `FAILED: the best validation accuracy ${accText(best)} is below the bar` : `passed (${accText(best)})`}`);
+    const why = Number.isNaN(best) ? 'no trial finished with a validation accuracy (all diverged or failed)' : `the best validation accuracy ${accText(best)} is below the bar`;
+    note(`bp-train: gate --min-val-acc ${opts.minValAcc}: ${gateFailed ? `FAILED: ${why}` : `passed (${accText(best)})`}`);
   }
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
