@@ -102,7 +102,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
   } else if (!opts.quiet) {
     out(title);
     out(
-      `${thousands(opts.trials)} trials on ${thousands(dataset.train.count)} train / ${thousands(validation.count)} validation images ` +
+      `${thousands(opts.trials)} ${opts.trials === 1 ? 'trial' : 'trials'} on ${thousands(dataset.train.count)} train / ${thousands(validation.count)} validation images ` +
         `(the first ${thousands(dataset.train.count + validation.count)} of ${opts.data}, shuffled with seed ${opts.seed}), ${thousands(iterations)} iterations each, backend ${kernels().name}`,
     );
   }
