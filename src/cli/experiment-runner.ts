@@ -57,10 +57,20 @@ export async function experimentData(source: string, protocol: DataProtocol, opt
 }
 
 /** Refuses batch sizes larger than the training split. */
-export function checkBatchSizes(specs: readonly RunSpec[], dataset: Dataset): void {
+/** The options given that make the training split smaller, as typed: ['--train-limit 1', '--validation 0.5']. */
+export function limitFlags(opts: { trainLimit?: number; validation?: number }): string[] {
+  return [
+    ...(opts.trainLimit !== undefined ? [`--train-limit ${opts.trainLimit}`] : []),
+    ...(opts.validation !== undefined ? [`--validation ${opts.validation}`] : []),
+  ];
+}
+
+/** `limits`: the options that made the training split smaller, named in the error (--train-limit 1, --validation 0.5). */
+export function checkBatchSizes(specs: readonly RunSpec[], dataset: Dataset, limits: string[] = []): void {
   const largest = Math.max(...specs.map((s) => s.config.batchSize));
   if (largest > dataset.train.count) {
-    throw new UsageError(`--batch-size ${largest} is larger than the ${thousands(dataset.train.count)} training examples (allowed: 1 to ${dataset.train.count})`);
+    const cause = limits.length > 0 ? ` left by ${limits.join(' and ')}` : '';
+    throw new UsageError(`--batch-size ${largest} is larger than the ${thousands(dataset.train.count)} training examples${cause} (allowed: 1 to ${dataset.train.count})`);
   }
 }
 

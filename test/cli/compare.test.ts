@@ -162,6 +162,7 @@ describe('a comparison of one option given as a list', () => {
     [[], /compare needs one option with several values/],
     [['--preset', 'init', '--optimizer', 'adam,sgd'], /--preset init runs the book's protocol: leave out --optimizer/],
     [['--batch-norm', 'on,on'], /--batch-norm lists on twice/],
+    [['--optimizer', 'sgd,adam', '--train-limit', '1'], /--batch-size 100 is larger than the 1 training examples left by --train-limit 1/],
     [['--init', 'xavier,he', '--weight-init-std', '0.1'], /--weight-init-std 0.1 goes with --init std only/],
     [['--weight-init-std', '0.1,0.01', '--init', 'he'], /--weight-init-std 0.1,0.01 goes with --init std only: --init he sets each layer's scale itself/],
     [['--dropout', 'off,1.5'], /option '--dropout <ratios>' argument 'off,1.5' is invalid/],

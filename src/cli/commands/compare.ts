@@ -26,7 +26,7 @@ import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { SIGNAL_EXIT } from '../interrupt.js';
 import { netFromOptions, optimizerFromOptions } from '../net-options.js';
 import { requireWritable, selectBackend } from '../setup.js';
-import { checkBatchSizes, experimentData, failureReport, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
+import { checkBatchSizes, experimentData, failureReport, limitFlags, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: a list when given, the default (one value, unparsed) when not. */
 export interface CompareCliOptions {
@@ -188,7 +188,7 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   selectBackend(opts.backend);
   const dataset = await experimentData(opts.data, plan.data, opts);
   const runs = withRunLength(plan, opts, dataset, explicit);
-  checkBatchSizes(runs, dataset);
+  checkBatchSizes(runs, dataset, limitFlags(opts));
   const out = processOutput.out;
   const total = runs.length;
   const { train, test, validation } = dataset;

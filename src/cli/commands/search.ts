@@ -25,7 +25,7 @@ import { hiddenList, netFromOptions } from '../net-options.js';
 import { MAX_HIDDEN_LAYERS } from '../options.js';
 import { integerList } from '../parsers.js';
 import { requireWritable, selectBackend } from '../setup.js';
-import { checkBatchSizes, experimentData, failureReport, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
+import { checkBatchSizes, experimentData, failureReport, limitFlags, jsonNumber, note, runExperiment, statusText } from '../experiment-runner.js';
 
 /** As commander leaves them: defaults unparsed (the ranges and --hidden as their text). */
 export interface SearchCliOptions {
@@ -76,7 +76,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
     seed: opts.seed,
     ...(opts.evalEvery !== undefined ? { measureEvery: opts.evalEvery } : {}),
   });
-  checkBatchSizes(runs, dataset);
+  checkBatchSizes(runs, dataset, limitFlags(opts));
   const out = processOutput.out;
   const validation = dataset.validation!;
   const network = [dataset.train.rows * dataset.train.cols, ...hiddenList(net.hidden), 10].join('-');
