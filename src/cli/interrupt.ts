@@ -4,8 +4,8 @@
  * iteration; the run then saves, prints the resume command and its summary, and exits with
  * 128 + the signal's number (130, 143, 129). A second signal, of any of the three, exits at
  * once with its own code; the same signal again within REPEAT_MS of the first does not count,
- * because timeout(1) sends its signal to the process and to its group, a few microseconds apart. The writer is synchronous, so no signal lands in the middle of a
- * write.
+ * because timeout(1) sends its signal to the process and to its group, a few microseconds
+ * apart. The writer is synchronous, so no signal lands in the middle of a write.
  */
 import fs from 'node:fs';
 import tty from 'node:tty';

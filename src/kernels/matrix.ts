@@ -12,9 +12,7 @@ export class Matrix {
     readonly cols: number,
     readonly data: FloatArray,
   ) {
-    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-      throw new RangeError(`Matrix: bad shape ${rows} x ${cols}`);
-    }
+    checkShape(rows, cols);
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
       throw new TypeError(`Matrix: data must be a Float32Array or a Float64Array, got ${data === null ? 'null' : ((data as object)?.constructor?.name ?? typeof data)}`);
     }
@@ -26,7 +24,7 @@ export class Matrix {
   /** @throws RangeError for a dtype other than 'float32' or 'float64' (checked at run time, for callers in plain JS). */
   static zeros(rows: number, cols: number, dtype: DType = 'float32'): Matrix {
     assertDType(dtype);
-    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw new RangeError(`Matrix: bad shape ${rows} x ${cols}`);
+    checkShape(rows, cols); // before the array: new Float32Array(-2) would throw its own words
     const n = rows * cols;
     return new Matrix(rows, cols, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
   }
@@ -105,4 +103,8 @@ export function assertShape(what: string, m: Matrix, rows: number, cols: number)
   if (m.rows !== rows || m.cols !== cols) {
     throw new RangeError(`${what}: expected ${rows} x ${cols}, got ${m.rows} x ${m.cols}`);
   }
+}
+
+function checkShape(rows: number, cols: number): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw new RangeError(`Matrix: bad shape ${rows} x ${cols}`);
 }

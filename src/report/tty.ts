@@ -53,13 +53,12 @@ export class TtyReporter implements Reporter {
             cliProgress.Presets.shades_classic,
           );
           this.bar.start(total, e.epochIteration, payload);
-          this.barEpoch = e.epoch;
         } else {
           // The next epoch's progress can come before the last epoch's line (events.ts).
           if (e.epoch !== this.barEpoch) this.bar.setTotal(total);
-          this.barEpoch = e.epoch;
           this.bar.update(e.epochIteration, payload);
         }
+        this.barEpoch = e.epoch;
         break;
       }
       case 'epoch':
