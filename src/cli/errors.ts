@@ -20,6 +20,8 @@ export const EXIT = {
   internal: 70,
   hangup: 129,
   interrupted: 130,
+  /** 128 + SIGPIPE's 13: what a shell reports for a program that a closed pipe ended. */
+  pipeClosed: 141,
   terminated: 143,
 } as const;
 
@@ -33,6 +35,7 @@ const EXIT_MEANINGS: Record<number, string> = {
   [EXIT.internal]: 'internal error (a bug: run with --debug for the stack)',
   [EXIT.hangup]: 'stopped by SIGHUP (terminal closed)',
   [EXIT.interrupted]: 'interrupted by SIGINT (Ctrl-C)',
+  [EXIT.pipeClosed]: 'stopped because standard output was closed (the reader of a pipe ended, as `| head` does)',
   [EXIT.terminated]: 'stopped by SIGTERM (CI cancel, docker stop, timeout)',
 };
 

@@ -78,6 +78,8 @@ export interface ExperimentRun {
   /** In the runs' order; null for a run that never started (stopped before its turn). */
   outcomes: (RunOutcome | null)[];
   signal: StopSignal | null;
+  /** The runs were asked to stop because standard output closed (main.ts). */
+  byOutput: boolean;
   workers: number;
 }
 
@@ -121,7 +123,7 @@ export async function runExperiment(
       },
     });
     flush(true);
-    return { outcomes, signal: interrupt.signal(), workers };
+    return { outcomes, signal: interrupt.signal(), byOutput: interrupt.byOutput(), workers };
   } finally {
     view.close();
     interrupt.dispose();

@@ -26,6 +26,8 @@ export interface Interrupt {
   readonly stop: { requested: boolean };
   /** The first signal received, or null. */
   signal(): StopSignal | null;
+  /** Whether requestStop asked the run to stop (its standard output closed or failing). */
+  byOutput(): boolean;
   /** Removes the handlers (the default of dying on these signals comes back). */
   dispose(): void;
 }
@@ -33,19 +35,21 @@ export interface Interrupt {
 /** A repeat of the first signal sooner than this is the same one delivered twice (see the header). */
 export const REPEAT_MS = 500;
 
-/** The stop flag of the run that is listening now, if any. */
-let listening: { requested: boolean } | null = null;
+/** The run that is listening now, if any: its stop flag, and whether requestStop set it. */
+let listening: { stop: { requested: boolean }; byOutput: boolean } | null = null;
 
 /** Asks the running training (if one listens) to stop after the current iteration, as a signal does; false when none runs. */
 export function requestStop(): boolean {
   if (listening === null) return false;
-  listening.requested = true;
+  listening.stop.requested = true;
+  listening.byOutput = true;
   return true;
 }
 
 export function listenForInterrupt(note: (line: string) => void): Interrupt {
   const stop = { requested: false };
-  listening = stop;
+  const mine = { stop, byOutput: false };
+  listening = mine;
   let received: StopSignal | null = null;
   let receivedAt = 0;
   const terminals = [0, 1, 2].filter((fd) => tty.isatty(fd));
@@ -72,8 +76,9 @@ export function listenForInterrupt(note: (line: string) => void): Interrupt {
   return {
     stop,
     signal: () => received,
+    byOutput: () => mine.byOutput,
     dispose: () => {
-      if (listening === stop) listening = null;
+      if (listening === mine) listening = null;
       for (const { signal, handler } of handlers) process.off(signal, handler);
     },
   };

@@ -16,10 +16,19 @@ import { version } from './version.js';
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
   const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
-  // A closed pipe (`bp-train --help | head`) is the reader's choice, not an error.
+  // A closed pipe (`bp-train | head -3`) is the reader's choice, not an error: the output
+  // stops, a run stops after its current iteration as for a signal and still writes its files
+  // (the command then exits 141, as a shell reports a program that SIGPIPE ended), and any
+  // other command goes on to its end unheard, with its own code.
+  let stdoutClosed = false;
   let stdoutFailed = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    if (err.code === 'EPIPE' || stdoutClosed) {
+      if (stdoutClosed) return;
+      stdoutClosed = true;
+      if (requestStop()) writeErr('bp-train: standard output was closed (the reader of the pipe ended): a run still training stops after its current iteration; its files (--save, --metrics, --plot) are still written');
+      return;
+    }
     if (err.code === 'EIO') return; // a terminal that hung up (SIGHUP): the run still saves and exits 129
     // Anything else (a full disk under `> log.jsonl`): one line, a training stops as for a
     // signal and still saves, and the exit code is 5; later writes fail the same way, unsaid.
@@ -29,9 +38,9 @@ export async function main(argv: string[]): Promise<void> {
     writeErr(`bp-train: write error: standard output: ${CAUSES[err.code ?? ''] ?? err.message}${stopping ? ' (training stops after this iteration; its files, --save, --metrics, --plot, are still written)' : ''}`);
     if (!stopping) process.exit(EXIT.write);
   });
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EIO') throw err; // as above
-  });
+  // Standard error has no one left to tell of its own failure (`2>&1 | head`, a hung-up
+  // terminal, a full disk under `2> log`): its notes are lost, the run and its files are not.
+  process.stderr.on('error', () => {});
   let pending: Promise<number> = Promise.resolve(EXIT.ok);
   const run = (code: Promise<number>): void => {
     pending = code;
@@ -74,7 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(err, debug, writeErr, commandName);
   }
   // A lost standard output wins over success, a failed gate, a signal's code and a bug.
-  const outranked: number[] = [EXIT.ok, EXIT.gateFailed, EXIT.internal, EXIT.hangup, EXIT.interrupted, EXIT.terminated];
+  const outranked: number[] = [EXIT.ok, EXIT.gateFailed, EXIT.internal, EXIT.hangup, EXIT.interrupted, EXIT.pipeClosed, EXIT.terminated];
   if (stdoutFailed && outranked.includes(Number(process.exitCode ?? EXIT.ok))) {
     process.exitCode = EXIT.write;
   }

@@ -227,6 +227,8 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   );
   const finished = result.outcomes.filter((o): o is RunOutcome => o !== null);
   const notStarted = result.outcomes.length - finished.length;
+  // A closed standard output stops the runs as a signal does (main.ts): then some were cut or not started.
+  const cut = result.byOutput && (notStarted > 0 || finished.some((o) => o.status === 'interrupted'));
   let code: number = EXIT.ok;
   if (opts.plot !== undefined && finished.some((o) => o.status !== 'failed')) {
     const file = opts.plot;
@@ -245,7 +247,7 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
       JSON.stringify({
         event: 'summary',
         runs: finished.map((o) => summaryRow(o, test.count > 0)),
-        interrupted: result.signal !== null,
+        interrupted: result.signal !== null || cut,
         notStarted,
         workers: result.workers,
         wallMs: Math.round(performance.now() - started),
@@ -254,13 +256,15 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   } else {
     for (const line of resultsTable(finished, test.count > 0, validation !== undefined)) out(line);
   }
-  if (result.signal !== null) {
-    note(`bp-train: interrupted (${result.signal}): ${finished.filter((o) => o.status !== 'interrupted').length} of ${total} runs finished${notStarted > 0 ? `, ${notStarted} not started` : ''}`);
+  if (result.signal !== null || cut) {
+    const why = result.signal !== null ? `interrupted (${result.signal})` : 'stopped (standard output closed)';
+    note(`bp-train: ${why}: ${finished.filter((o) => o.status !== 'interrupted').length} of ${total} runs finished${notStarted > 0 ? `, ${notStarted} not started` : ''}`);
   }
   const failures = failureReport(finished.filter((o) => o.status === 'failed').map((o) => ({ name: `run '${o.label}'`, outcome: o })));
   for (const line of failures.lines) note(line);
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
+  if (cut) return EXIT.pipeClosed;
   return failures.code;
 }
 

@@ -130,7 +130,9 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
       code = EXIT.write;
     }
   }
-  const interrupted = result.signal !== null;
+  // A closed standard output stops the trials as a signal does (main.ts): then some were cut or not started.
+  const cut = result.byOutput && result.outcomes.some((o) => o === null || o.status === 'interrupted');
+  const interrupted = result.signal !== null || cut;
   if (opts.json) {
     out(
       JSON.stringify({
@@ -145,7 +147,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
   } else {
     for (const line of rankedTable(ranked)) out(line);
   }
-  if (interrupted) note(`bp-train: interrupted (${result.signal}): ${ranked.filter((r) => r.status !== 'interrupted').length} of ${runs.length} trials finished`);
+  if (interrupted) note(`bp-train: ${result.signal !== null ? `interrupted (${result.signal})` : 'stopped (standard output closed)'}: ${ranked.filter((r) => r.status !== 'interrupted').length} of ${runs.length} trials finished`);
   const failures = failureReport(ranked.filter((r) => r.status === 'failed').map((r) => ({ name: `trial ${r.trial + 1}`, outcome: r.outcome })));
   for (const line of failures.lines) note(line);
   let gateFailed = false;
@@ -157,6 +159,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
   }
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
+  if (cut) return EXIT.pipeClosed;
   if (failures.code !== EXIT.ok) return failures.code;
   return gateFailed ? EXIT.gateFailed : EXIT.ok;
 }

@@ -204,7 +204,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     live?.summary(summary);
     ci.printComparison(summary, opts.json ? processOutput.err : processOutput.out, (line) => reporter.note(line));
     const cause = { firstStep: startIteration === 0, weightDecay: state.net.weightDecayLambda };
-    return ci.exitCode(finish(reporter, { result, gates, signal, writeErrors, cause }), summary);
+    return ci.exitCode(finish(reporter, { result, gates, signal, byOutput: interrupt.byOutput(), writeErrors, cause }), summary);
   } finally {
     await live?.close(); // the last snapshot and the end of the event streams, then the server stops
     interrupt.dispose();
@@ -256,10 +256,12 @@ function checkBatchSize(opts: TrainCliOptions, dataset: Dataset): void {
  */
 function finish(
   reporter: Reporter,
-  { result, gates, signal, writeErrors, cause }: {
+  { result, gates, signal, byOutput, writeErrors, cause }: {
     result: TrainResult;
     gates: Gate[];
     signal: StopSignal | null;
+    /** The run was asked to stop because its standard output closed (main.ts). */
+    byOutput: boolean;
     writeErrors: WriteError[];
     /** firstStep: the run started from its initial weights; weightDecay: lambda (its 1/2 lambda sum W^2 is in the loss). */
     cause: { firstStep: boolean; weightDecay: number };
@@ -281,5 +283,6 @@ function finish(
   if (writeErrors.length > 0) return EXIT.write;
   if (diverged) return EXIT.diverged;
   if (result.interrupted && signal !== null) return SIGNAL_EXIT[signal];
+  if (result.interrupted && byOutput) return EXIT.pipeClosed;
   return failed.length > 0 ? EXIT.gateFailed : EXIT.ok;
 }
