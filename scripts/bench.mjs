@@ -51,6 +51,13 @@ import { findGnuTime, findSummary, measure, median, printPeerTable } from './ben
 import { benchTorch } from './bench/torch-peer.mjs';
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  // The usage is this file's opening comment.
+  const source = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const comment = source.slice(1, source.findIndex((line, k) => k > 0 && !line.startsWith('//')));
+  console.log(comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 let runs = 3;
 const runsAt = args.indexOf('--runs');
 if (runsAt >= 0) {
