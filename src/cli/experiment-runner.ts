@@ -18,6 +18,7 @@ import { processOutput } from '../report/reporter.js';
 import { PlainRunsView, silentView, TtyRunsView, type RunsView } from '../report/runs-progress.js';
 import { EXIT, UsageError } from './errors.js';
 import { listenForInterrupt, type StopSignal } from './interrupt.js';
+import { limitNotes } from './data-limits.js';
 import { prepareData } from './prepare-data.js';
 
 export interface OutputOptions {
@@ -41,11 +42,13 @@ export function note(line: string): void {
 
 /**
  * The dataset of an experiment: --data loaded (downloaded first when it is a catalog name not
- * yet cached), then cut by the protocol. A validation share that leaves a split empty is a usage error.
+ * yet cached), then cut by the protocol (a note for each limit over what the data holds). A
+ * validation share that leaves a split empty is a usage error.
  */
-export async function experimentData(source: string, protocol: DataProtocol, opts: { offline?: boolean }): Promise<Dataset> {
+export async function experimentData(source: string, protocol: DataProtocol, opts: { offline?: boolean; trainLimit?: number; testLimit?: number }): Promise<Dataset> {
   await prepareData(source, opts);
   const loaded = loadDataset(source);
+  for (const line of limitNotes(loaded, opts)) note(line);
   const trainCount = Math.min(protocol.trainLimit ?? Infinity, loaded.train.count);
   if (protocol.validation !== undefined) {
     const held = validationCount(trainCount, protocol.validation);
@@ -56,7 +59,6 @@ export async function experimentData(source: string, protocol: DataProtocol, opt
   return cutDataset(loaded, protocol);
 }
 
-/** Refuses batch sizes larger than the training split. */
 /** The options given that make the training split smaller, as typed: ['--train-limit 1', '--validation 0.5']. */
 export function limitFlags(opts: { trainLimit?: number; validation?: number }): string[] {
   return [
@@ -65,7 +67,7 @@ export function limitFlags(opts: { trainLimit?: number; validation?: number }): 
   ];
 }
 
-/** `limits`: the options that made the training split smaller, named in the error (--train-limit 1, --validation 0.5). */
+/** Refuses batch sizes larger than the training split; `limits`: the options that made it smaller, named in the error (--train-limit 1, --validation 0.5). */
 export function checkBatchSizes(specs: readonly RunSpec[], dataset: Dataset, limits: string[] = []): void {
   const largest = Math.max(...specs.map((s) => s.config.batchSize));
   if (largest > dataset.train.count) {

@@ -148,6 +148,16 @@ describe('a comparison of one option given as a list', () => {
     expect(lines.length).toBe(7);
   });
 
+  it('notes limits above what the data holds, as training does, and uses all of it', { timeout: 60_000 }, async () => {
+    const run = await runCli(['compare', '--data', 'mnist-lite', '--optimizer', 'sgd,adam', '--train-limit', '100000', '--test-limit', '2001', '--iters', '5', '--workers', '1']);
+    expectExit(run, 0);
+    expect(outputLines(run.stderr)).toEqual([
+      'bp-train: note: --train-limit 100000 is more than the 8,000 examples there are: using all of them',
+      'bp-train: note: --test-limit 2001 is more than the 2,000 examples there are: using all of them',
+    ]);
+    expect(outputLines(run.stdout)[1]).toBe('2 runs on mnist-lite (8,000 train / 2,000 test), 5 iterations each, seed 1, backend wasm');
+  });
+
   it('a network too big for wasm memory is a usage error with what to make smaller (2), not an internal error', async () => {
     const hidden = Array(8).fill('4096').join(','); // 8 x 16.8M weights, with Adam's two slots and the gradients: over 2 GiB
     const run = await runCli(['compare', '--data', 'mnist-lite', '--hidden', hidden, '--optimizer', 'adam', '--lr', '0.001,0.002', '--iters', '1', '--workers', '1']);

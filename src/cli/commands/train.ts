@@ -21,6 +21,7 @@ import { EXIT, UsageError, writeErrorLine } from '../errors.js';
 import { listenForInterrupt, SIGNAL_EXIT, type StopSignal } from '../interrupt.js';
 import { addOptions, MAX_ITERS, trainOptions } from '../options.js';
 import { configureCommand, makeReporter, requireDistinctFiles, requireWritable, selectBackend, unknownCommand } from '../setup.js';
+import { limitNotes } from '../data-limits.js';
 import { prepareData } from '../prepare-data.js';
 import { epochRecord, modelMeta, readResume, resumeCommand, resumeTarget, type Resumed } from './train-model.js';
 import { openCiRun, type CiCliOptions } from './train-ci.js';
@@ -107,7 +108,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
   await prepareData(opts.data, opts); // downloads fashion-mnist or kmnist on first use
   const loadStart = performance.now();
   const loaded = loadDataset(opts.data, { trainLimit: opts.trainLimit, testLimit: opts.testLimit });
-  checkAgainstData(opts, loaded, reporter);
+  for (const line of limitNotes(loaded, opts)) reporter.note(line);
   const dataset = opts.validation === undefined ? loaded : holdOutValidation(loaded, opts.validation, opts.seed);
   const loadMs = performance.now() - loadStart;
   checkBatchSize(opts, dataset);
@@ -209,15 +210,6 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
     await live?.close(); // the last snapshot and the end of the event streams, then the server stops
     interrupt.dispose();
     reporter.close();
-  }
-}
-
-/** Option values that only the loaded data can judge: notes for clamped limits. */
-function checkAgainstData(opts: TrainCliOptions, dataset: Dataset, reporter: Reporter): void {
-  for (const [flag, limit, split] of [['--train-limit', opts.trainLimit, dataset.train], ['--test-limit', opts.testLimit, dataset.test]] as const) {
-    if (limit !== undefined && limit > split.count) {
-      reporter.note(`bp-train: note: ${flag} ${limit} is more than the ${thousands(split.count)} examples there are: using all of them`);
-    }
   }
 }
 
