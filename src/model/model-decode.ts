@@ -35,7 +35,8 @@ export function decodeModel(bytes: Uint8Array, file: string): Model {
   if (metadata.format !== MODEL_FORMAT) fail(`__metadata__ format is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
   const meta = readMeta(metadata, fail);
   const { network } = meta;
-  const spec: NetSpec = { ...network, hiddenSizeList: network.hiddenSizeList };
+  const { inputSize, hiddenSizeList, outputSize, activation, weightInitStd, useBatchnorm, useDropout, dropoutRatio } = network;
+  const spec: NetSpec = { inputSize, hiddenSizeList, outputSize, activation, weightInitStd, useBatchnorm, useDropout, dropoutRatio };
   let plan: NetPlan;
   try {
     plan = planNet(resolveSpec(spec, 'network'));

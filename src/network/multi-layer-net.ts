@@ -36,6 +36,7 @@ import { numericalGradient } from './numerical-gradient.js';
 import { initParams } from './init.js';
 import { planNet, type NetPlan } from './plan.js';
 import { resolveSpec, type NetSpec, type ResolvedNetSpec } from './spec.js';
+import { checkOptionKeys } from './option-keys.js';
 
 export interface MultiLayerNetOptions extends NetSpec {
   /** The book's weight_decay_lambda: 0 (the default) for none. */
@@ -45,6 +46,13 @@ export interface MultiLayerNetOptions extends NetSpec {
   /** 'float32' (the default) to train, 'float64' for the gradient check. */
   dtype?: DType;
 }
+
+/** Every key of MultiLayerNetOptions (the type below fails to compile when one is missing). */
+const OPTION_KEYS = [
+  'inputSize', 'hiddenSizeList', 'outputSize', 'activation', 'weightInitStd', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda', 'seed', 'dtype',
+] as const satisfies readonly (keyof MultiLayerNetOptions)[];
+const allOptionKeys: Exclude<keyof MultiLayerNetOptions, (typeof OPTION_KEYS)[number]> extends never ? true : never = true;
+void allOptionKeys;
 
 export type AffineEntry = { readonly kind: 'affine'; readonly name: string; readonly layer: Affine; readonly W: string; readonly b: string };
 export type ActivationEntry = { readonly kind: 'activation'; readonly name: string; readonly layer: Relu | Sigmoid | Tanh };
@@ -97,6 +105,8 @@ export class MultiLayerNet<P extends string = string> {
 
   constructor(options: MultiLayerNetOptions) {
     this.who = new.target.name;
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${this.who}: options must be an object ({ inputSize, hiddenSizeList, outputSize, ... })`);
+    checkOptionKeys(this.who, options, OPTION_KEYS);
     const { weightDecayLambda = 0, seed = 1, dtype = 'float32' } = options;
     this.spec = resolveSpec(options, this.who);
     if (!Number.isFinite(weightDecayLambda) || weightDecayLambda < 0) {

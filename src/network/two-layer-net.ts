@@ -11,6 +11,7 @@ import type { Affine } from '../layers/affine.js';
 import { Relu } from '../layers/relu.js';
 import { MultiLayerNet, type Gradients, type NetLayer } from './multi-layer-net.js';
 import type { Truth } from '../layers/softmax-with-loss.js';
+import { checkOptionKeys } from './option-keys.js';
 
 export const PARAM_NAMES = ['W1', 'b1', 'W2', 'b2'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -27,6 +28,11 @@ export interface TwoLayerNetOptions {
   dtype?: DType;
 }
 
+/** Every key of TwoLayerNetOptions (the type below fails to compile when one is missing). */
+const OPTION_KEYS = ['inputSize', 'hiddenSize', 'outputSize', 'weightInitStd', 'seed', 'dtype'] as const satisfies readonly (keyof TwoLayerNetOptions)[];
+const allOptionKeys: Exclude<keyof TwoLayerNetOptions, (typeof OPTION_KEYS)[number]> extends never ? true : never = true;
+void allOptionKeys;
+
 /**
  * NOTE: a MultiLayerNet of string-named params (not MultiLayerNet<ParamName>), so that a
  * TwoLayerNet goes wherever any net does (trainer state, engines, model files); `params` is
@@ -39,6 +45,8 @@ export class TwoLayerNet extends MultiLayerNet {
   readonly affine2: Affine;
 
   constructor(options: TwoLayerNetOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('TwoLayerNet: options must be an object ({ inputSize, hiddenSize, outputSize, ... })');
+    checkOptionKeys('TwoLayerNet', options, OPTION_KEYS);
     const { inputSize, hiddenSize, outputSize, weightInitStd = 0.01, seed = 1, dtype = 'float32' } = options;
     for (const [name, v] of Object.entries({ inputSize, hiddenSize, outputSize })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`TwoLayerNet: ${name} must be a positive integer, got ${v}`);

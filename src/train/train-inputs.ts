@@ -6,9 +6,24 @@
  * of bounds", where the TypeScript layers threw or trained on nothing.
  */
 import type { Dataset, Split } from '../data/dataset.js';
+import { checkOptionKeys } from '../network/option-keys.js';
 import type { TrainConfig, TrainHooks, TrainState } from './trainer.js';
 
 const MAX_SEED = 0xffff_ffff;
+
+/** Every key of TrainConfig (the type below fails to compile when one is missing). */
+const CONFIG_KEYS = [
+  'hidden', 'activation', 'weightInitStd', 'weightDecayLambda', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'optimizer', 'lr', 'momentum', 'decayRate', 'beta1', 'beta2',
+  'batchSize', 'iterations', 'seed', 'measureEvery', 'maxLoss',
+] as const satisfies readonly (keyof TrainConfig)[];
+const allConfigKeys: Exclude<keyof TrainConfig, (typeof CONFIG_KEYS)[number]> extends never ? true : never = true;
+void allConfigKeys;
+
+/** A TrainConfig object with no key it does not know (a misspelt one would be ignored). @throws TypeError */
+export function checkConfigKeys(who: string, config: unknown): void {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`${who}: config must be a TrainConfig object`);
+  checkOptionKeys(`${who}: config`, config, CONFIG_KEYS);
+}
 
 /** A seed as the CLI takes it (--seed): an integer from 0 to 2^32 - 1. */
 export function checkSeed(who: string, seed: unknown): void {
@@ -25,7 +40,7 @@ function positiveInteger(name: string, value: unknown): void {
 
 /** @throws TypeError or RangeError naming the first thing wrong. */
 export function checkTrainInputs(dataset: Dataset, config: TrainConfig, state: TrainState, hooks: TrainHooks, threads: number | undefined): void {
-  if (typeof config !== 'object' || config === null) throw new TypeError('train: config must be a TrainConfig object');
+  checkConfigKeys('train', config);
   if (typeof state !== 'object' || state === null || state.net === undefined || state.optimizer === undefined || state.sampler === undefined) {
     throw new TypeError('train: state must be a TrainState ({ net, optimizer, sampler, iteration }: initialState(config, inputSize) makes one)');
   }

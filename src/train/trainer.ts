@@ -31,7 +31,7 @@ import { makeOptimizer, type Hyperparameters } from '../optim/make-optimizer.js'
 import type { Optimizer, OptimizerName } from '../optim/optimizer.js';
 import type { EpochEvent, TrainEvent } from './events.js';
 import { netClassName, networkText, optimizerText } from './names.js';
-import { checkSeed, checkTrainInputs } from './train-inputs.js';
+import { checkConfigKeys, checkSeed, checkTrainInputs } from './train-inputs.js';
 import { Yielder } from './yielder.js';
 
 export interface TrainConfig {
@@ -173,6 +173,7 @@ export function makeNet(config: TrainConfig, inputSize: number, outputSize = 10,
 
 /** A fresh run's state: weights from `seed`, a fresh optimizer, batches from a second stream of the same seed. */
 export function initialState(config: TrainConfig, inputSize: number, outputSize = 10): TrainState {
+  checkConfigKeys('initialState', config);
   checkSeed('initialState: config', config.seed);
   const net = makeNet(config, inputSize, outputSize);
   const optimizer = makeOptimizer(config.optimizer ?? 'sgd', configHyper(config));

@@ -63,6 +63,8 @@ const cases: Case[] = [
   { name: 'another lr than the state\'s', config: { lr: 0.5 }, error: "train: config.lr is 0.5 but the state's network and optimizer have 0.1" },
   { name: 'no emit hook', hooks: {} as TrainHooks, error: 'train: hooks.emit must be a function' },
   { name: 'threads 0', threads: 0, error: 'train: options.threads must be a positive integer, got 0' },
+  // A JavaScript caller's key in the book's spelling would otherwise be ignored.
+  { name: 'a key it does not know', config: { batch_size: 10 } as Partial<TrainConfig>, error: "train: config: unknown option 'batch_size' (did you mean 'batchSize'?); the options are hidden, activation," },
 ];
 
 for (const backend of ['js', 'wasm'] as BackendName[]) {
