@@ -70,6 +70,9 @@ export function modelOptimizer(optimizer: Optimizer): ModelOptimizer {
  * meta.optimizer its name, hyperparameters and scalars) and the metadata.
  */
 export function encodeModel(net: MultiLayerNet, meta: ModelMeta, optimizer?: OptimizerState): Uint8Array {
+  // Model files hold float32 tensors (what training uses); narrowing a float64 net's weights
+  // without a word would save other numbers than the caller holds.
+  if (net.dtype !== 'float32') throw new RangeError(`encodeModel: the net is ${net.dtype}; model files hold float32 weights (make the net with dtype 'float32' to save it)`);
   const tensors: Record<string, Tensor> = {};
   const add = (name: string, rows: number, cols: number, data: Float32Array | Float64Array): void => {
     tensors[name] = { dtype: 'F32', shape: rows === 1 ? [cols] : [rows, cols], data };

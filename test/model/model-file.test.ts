@@ -88,6 +88,16 @@ describe('saveModel / loadModel', () => {
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
+  it('refuses a float64 net rather than narrow its weights to float32 unsaid: nothing is written, the old file stays', () => {
+    const file = join(dir, 'kept64.safetensors');
+    const net = sampleNet(784, 7);
+    saveModel(file, net, sampleMeta(net));
+    const before = readFileSync(file);
+    const wide = new TwoLayerNet({ inputSize: 784, hiddenSize: 7, outputSize: 10, seed: 5, dtype: 'float64' });
+    expect(() => saveModel(file, wide, sampleMeta(wide))).toThrow(new RangeError("encodeModel: the net is float64; model files hold float32 weights (make the net with dtype 'float32' to save it)"));
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
   it('stores biases as 1-D tensors [H] and the metadata as strings (plain format, JSON text elsewhere)', () => {
     const net = sampleNet(784, 7);
     const { tensors, metadata } = decodeSafetensors(encodeModel(net, sampleMeta(net)), 'x');
