@@ -75,13 +75,6 @@ export abstract class SlotOptimizer implements Optimizer {
       }
       for (const slot of this.slotNames) this.checkSlot(`${slot}.${name}`, name, p);
     }
-    // A loaded state for parameters this net does not have (another net's) would be carried on unused.
-    for (const key of this.slots.keys()) {
-      const param = key.slice(key.indexOf('.') + 1);
-      if (!Object.hasOwn(params, param)) {
-        throw new RangeError(`${this.label}.update: state '${key}' is for a parameter '${param}' that params do not have (they have ${names.join(', ')})`);
-      }
-    }
     this.beginUpdate();
     for (const name of names) {
       const p = params[name];
