@@ -360,6 +360,19 @@ describe('state and resume', () => {
     expect(() => step(m, params)).toThrow(/state 'v.W' is a Float32Array of 5 values, parameter 'W' a Float32Array of 12/);
     expect(bytes(params)).toEqual(before);
   });
+
+  for (const name of OPTIMIZER_NAMES) {
+    it(`${name}: updates any subset of the named matrices (a frozen layer), as the book's optimizers do`, () => {
+      const all = randomParams(4);
+      const opt = makeOptimizer(name, {});
+      step(opt, all);
+      const frozen = bytes({ W: all.W });
+      step(opt, { b: all.b }); // W is frozen: its slots stay, unused
+      expect(bytes({ W: all.W })).toEqual(frozen);
+      step(opt, all);
+      expect(bytes({ W: all.W })).not.toEqual(frozen);
+    });
+  }
 });
 
 describe('defaults, names and bad input', () => {
