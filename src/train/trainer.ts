@@ -289,6 +289,7 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
     result.evalMs += performance.now() - waitStart;
     await report(measured.state, measured.iteration, measured.loss, accuracies);
   };
+  let ended = false;
   try {
     while (state.iteration < config.iterations) {
       drawRows(sampler, trainSplit.count, rows);
@@ -373,13 +374,21 @@ async function trainLoop(dataset: Dataset, config: TrainConfig, state: TrainStat
       pause();
       await finishPending();
     }
+    ended = true;
   } finally {
     // After an error a measurement may still run: let it end (at once) before the engine closes.
     const left = pending as PendingMeasurement | null;
     if (left !== null && !left.measurement.settled) left.measurement.hurry();
     await left?.measurement.accuracies.catch(() => {});
+    // However the loop ended, the net and optimizer catch up with the steps taken, as
+    // state.iteration and the sampler have: a caller that saves after an error (a hook that
+    // threw) saves one consistent state. After an error, the first error is the one thrown.
+    try {
+      engine.sync();
+    } catch (err) {
+      if (ended) throw err;
+    }
   }
-  engine.sync();
   if (result.diverged !== null) result.finalLoss = result.diverged.loss;
   else if (result.history.length === 0 && lossCount > 0) result.finalLoss = lossSum / lossCount;
   return result;

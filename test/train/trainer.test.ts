@@ -160,6 +160,25 @@ describe.each(availableBackends)('train (%s backend)', (backend) => {
     expect(events.some((e) => e.event === 'interrupted')).toBe(false);
   });
 
+  it('leaves one consistent state when a hook throws: the net, the optimizer and the sampler all at the iteration reached', async () => {
+    const config: TrainConfig = { ...base, optimizer: 'adam', lr: 0.001, iterations: 100 };
+    const state = initialState(config, 28 * 28);
+    const hooks = {
+      emit: () => {},
+      onStep: (iteration: number) => {
+        if (iteration === 50) throw new Error('a hook failed');
+      },
+    };
+    await expect(train(dataset, config, state, hooks, { threads: 2 })).rejects.toThrow('a hook failed');
+    // Between two measurements (40, 80): the wasm program's weights had to be brought home.
+    const clean = await run({ ...config, iterations: 50 });
+    expect(state.iteration).toBe(50);
+    expect(state.net.iteration).toBe(50);
+    expect(state.optimizer.state().scalars).toEqual(clean.state.optimizer.state().scalars);
+    for (const name of PARAM_NAMES) expect(bytes(state.net.params[name]), name).toEqual(bytes(clean.state.net.params[name]));
+    expect(state.sampler.getState()).toEqual(clean.state.sampler.getState());
+  });
+
   it('resumes exactly: 60 iterations then on to 100 with the same state equals 100 in one go', async () => {
     const a = await run(base);
 
