@@ -68,6 +68,8 @@ export class BatchNormalization implements Layer {
   forward(x: Matrix, train = true): Matrix {
     const { rows: N, cols: D } = x;
     assertShape('BatchNormalization.forward: x', x, N, this.gamma.cols);
+    // A batch's mean over 0 rows is 0/0: it would make the running statistics NaN for good.
+    if (N === 0 && train) throw new RangeError('BatchNormalization.forward: an empty batch (0 rows) has no mean or variance');
     const out = this.outputs.get(N, D, x.dtype);
     const g = this.gamma.data;
     const b = this.beta.data;

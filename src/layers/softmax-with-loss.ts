@@ -27,18 +27,15 @@ export class SoftmaxWithLoss {
   private readonly grads = new BufferPool();
 
   forward(a: Matrix, t: Truth): number {
-    if (t === undefined || t === null) throw new TypeError('SoftmaxWithLoss: t, the labels (class indices) or a one-hot Matrix, is missing');
     const { rows: N, cols: C } = a;
+    checkTruth(t, N, C);
     const y = this.outputs.get(N, C, a.dtype);
     this.y = y;
     this.t = t;
     if (t instanceof Matrix) {
-      if (N === 0) throw new RangeError('SoftmaxWithLoss: an empty batch (0 rows)');
-      assertShape('SoftmaxWithLoss: one-hot t', t, N, C);
       kernels().softmaxCrossEntropy(y.data, a.data, null, N, C);
       this.loss = oneHotCrossEntropy(a, t) / N;
     } else {
-      checkLabels(t, N, C);
       this.loss = kernels().softmaxCrossEntropy(y.data, a.data, t, N, C) / N;
     }
     return this.loss;
@@ -81,11 +78,28 @@ function oneHotCrossEntropy(a: Matrix, t: Matrix): number {
 /** Throws unless `t` holds N labels, each an integer class in 0..C-1 (`who` names the caller in the message). */
 export function checkLabels(t: Labels, N: number, C: number, who = 'SoftmaxWithLoss'): void {
   if (N === 0) throw new RangeError(`${who}: an empty batch (0 rows)`);
-  if (t.length < N) throw new RangeError(`${who}: ${N} rows but ${t.length} labels`);
+  // More labels than rows is the slip gradient(xBatch, tTrain): NumPy refuses it by shape.
+  if (t.length !== N) throw new RangeError(`${who}: ${N} rows but ${t.length} labels`);
   for (let i = 0; i < N; i++) {
     const label = t[i];
     if (!Number.isInteger(label) || label < 0 || label >= C) {
       throw new RangeError(`${who}: label ${label} at row ${i} is not a class in 0..${C - 1}`);
     }
+  }
+}
+
+/**
+ * The truth for N rows of C scores: class indices (checkLabels) or a one-hot N x C Matrix.
+ * @throws TypeError when t is neither, RangeError when it does not fit.
+ */
+export function checkTruth(t: Truth, N: number, C: number, who = 'SoftmaxWithLoss'): void {
+  if (t instanceof Matrix) {
+    if (N === 0) throw new RangeError(`${who}: an empty batch (0 rows)`);
+    assertShape(`${who}: one-hot t`, t, N, C);
+  } else if (Array.isArray(t) || t instanceof Uint8Array || t instanceof Int32Array) {
+    checkLabels(t, N, C, who);
+  } else {
+    const got = t === undefined || t === null ? 'it is missing' : `got ${typeof t === 'object' ? 'an object' : `a ${typeof t}`}`;
+    throw new TypeError(`${who}: t must be the labels (an array of class indices) or a one-hot Matrix; ${got}`);
   }
 }

@@ -31,7 +31,7 @@ import { Sigmoid } from '../layers/sigmoid.js';
 import { Tanh } from '../layers/tanh.js';
 import { BatchNormalization } from '../layers/batch-normalization.js';
 import { Dropout } from '../layers/dropout.js';
-import { checkLabels, SoftmaxWithLoss, type Truth } from '../layers/softmax-with-loss.js';
+import { checkLabels, checkTruth, SoftmaxWithLoss, type Truth } from '../layers/softmax-with-loss.js';
 import { numericalGradient } from './numerical-gradient.js';
 import { initParams } from './init.js';
 import { planNet, type NetPlan } from './plan.js';
@@ -185,6 +185,8 @@ export class MultiLayerNet<P extends string = string> {
 
   /** Mean cross-entropy of the batch, plus the weight-decay term when lambda > 0. */
   loss(x: Matrix, t: Truth, train = false): number {
+    // Checked first: a refused call must leave batch norm's running statistics as they were.
+    checkTruth(t, x.rows, this.spec.outputSize, `${this.who}.loss`);
     const crossEntropy = this.lastLayer.forward(this.predict(x, train), t);
     const lambda = this.weightDecayLambda;
     if (lambda === 0) return crossEntropy;

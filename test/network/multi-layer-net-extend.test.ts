@@ -187,6 +187,21 @@ describe('MultiLayerNet with batch norm and dropout: modes and state', () => {
     expectClose(net.buffers.running_mean1.data, mean.map((m) => 0.19 * m), { abs: 1e-15 });
   });
 
+  it('a refused gradient (labels that do not fit, an empty batch) leaves the running stats and the iteration as they were', () => {
+    const { net, x, t } = smallProblem([4], 'relu', { useBatchnorm: true });
+    net.gradient(x, t);
+    const before = [copy(net.buffers.running_mean1), copy(net.buffers.running_var1), net.iteration];
+    expect(() => net.gradient(x, t.map((label, i) => (i === 2 ? 9 : label)))).toThrow('MultiLayerNet.loss: label 9 at row 2 is not a class in 0..2');
+    expect(() => net.gradient(x, [...t, 0])).toThrow(`MultiLayerNet.loss: 6 rows but 7 labels`);
+    expect(() => net.gradient(Matrix.zeros(0, 5), [])).toThrow('MultiLayerNet.loss: an empty batch (0 rows)');
+    expect([copy(net.buffers.running_mean1), copy(net.buffers.running_var1), net.iteration]).toEqual(before);
+    expect(before[0]).not.toEqual([0, 0, 0, 0]);
+    // The layer itself refuses a batch of no rows in train mode: its mean would be 0/0.
+    const bn = new BatchNormalization(Matrix.fromArray([[1, 1]]), Matrix.fromArray([[0, 0]]));
+    expect(() => bn.forward(Matrix.zeros(0, 2), true)).toThrow('BatchNormalization.forward: an empty batch (0 rows) has no mean or variance');
+    expect(Array.from(bn.runningMean.data)).toEqual([0, 0]);
+  });
+
   it("draws Dropout_i's mask from (seed, iteration, i, row, unit); iteration advances once per gradient", () => {
     const { net, x, t } = smallProblem([6, 5], 'relu', { useDropout: true, seed: 12 });
     expect(net.iteration).toBe(0);

@@ -21,6 +21,7 @@ import { decodeModel } from '../../src/model/model-decode.js';
 import { Adam } from '../../src/optim/adam.js';
 import type { OptimizerState } from '../../src/optim/optimizer.js';
 import { SGD } from '../../src/optim/sgd.js';
+import { SoftmaxWithLoss } from '../../src/layers/softmax-with-loss.js';
 import { initialState, train, type TrainConfig, type TrainHooks, type TrainState } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/run-cli.js';
 import { blobDataset } from './synthetic.js';
@@ -109,7 +110,8 @@ describe('the pieces under train()', () => {
 
   it('a missing t or model bytes is one TypeError saying what is missing', () => {
     const net = new MultiLayerNet({ inputSize: 3, hiddenSizeList: [4], outputSize: 2, seed: 1 });
-    expect(() => net.loss(Matrix.zeros(1, 3), undefined as unknown as number[])).toThrow('SoftmaxWithLoss: t, the labels (class indices) or a one-hot Matrix, is missing');
+    expect(() => net.loss(Matrix.zeros(1, 3), undefined as unknown as number[])).toThrow('MultiLayerNet.loss: t must be the labels (an array of class indices) or a one-hot Matrix; it is missing');
+    expect(() => new SoftmaxWithLoss().forward(Matrix.zeros(1, 2), 1 as unknown as number[])).toThrow(new TypeError('SoftmaxWithLoss: t must be the labels (an array of class indices) or a one-hot Matrix; got a number'));
     expect(() => decodeModel(undefined as unknown as Uint8Array, 'x')).toThrow('decodeModel: bytes must be a Uint8Array (a Buffer will do), got undefined');
   });
 
@@ -134,7 +136,10 @@ describe('the pieces under train()', () => {
     expect(() => net.accuracy(x, [NaN, 1])).toThrow('MultiLayerNet.accuracy: label NaN at row 0 is not a class in 0..1');
     expect(() => net.accuracy(x, [7, 1])).toThrow('label 7 at row 0');
     expect(() => net.accuracy(x, [1])).toThrow('2 rows but 1 labels');
-    expect(() => net.loss(Matrix.zeros(0, 3), [])).toThrow('SoftmaxWithLoss: an empty batch (0 rows)');
+    expect(() => net.loss(Matrix.zeros(0, 3), [])).toThrow('MultiLayerNet.loss: an empty batch (0 rows)');
+    // More labels than rows (gradient(xBatch, tTrain)) is refused as fewer are.
+    expect(() => net.loss(x, [1, 0, 1])).toThrow('MultiLayerNet.loss: 2 rows but 3 labels');
+    expect(() => net.accuracy(x, [1, 0, 1])).toThrow('MultiLayerNet.accuracy: 2 rows but 3 labels');
     expect(() => net.accuracy(Matrix.zeros(0, 3), [])).toThrow('an empty batch (0 rows)');
     expect([0, 0.5, 1]).toContain(net.accuracy(x, [0, 1]));
   });

@@ -229,11 +229,11 @@ describe('train with a fake engine: divergence, stop, errors', () => {
     expect(result.interrupted).toBe(true);
   });
 
-  it('closes the engine when a step throws (hurrying the measurement running first), and rethrows', async () => {
+  it('closes the engine when a step throws (hurrying the measurement running first, then bringing the state home), and rethrows', async () => {
     const factory = fakeFactory({ alongside: true, lag: Infinity, throwAt: 25 });
     const state = initialState(config, 784);
     await expect(train(dataset, config, state, { emit: () => {} }, { engine: factory.open })).rejects.toThrow('fake step 25 failed');
-    expect(factory.engine().log.slice(-3)).toEqual(['step 25', 'hurry', 'close']);
+    expect(factory.engine().log.slice(-4)).toEqual(['step 25', 'hurry', 'sync', 'close']);
   });
 
   it('names the network, the optimizer and the backend in the start event', async () => {
