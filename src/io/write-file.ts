@@ -9,6 +9,8 @@
  *    is fsynced so that the rename itself survives a crash.
  * Any failure before the rename (open, write, fsync, close, rename) removes the temporary file
  * and throws a WriteError naming the file and the cause; the target is untouched.
+ * A target that is not a regular file (a device, a pipe, this process's standard output) is
+ * written in place instead (writeInPlace says why).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -70,6 +72,12 @@ export const CAUSES: Readonly<Record<string, string>> = {
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, ops: FileOps = nodeFileOps): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (/[\\/]$/.test(file) && !isDirectory(file)) throw new WriteError(file, 'it names a folder (it ends in /)', 'EISDIR', false);
+  const kind = targetKind(file);
+  if (kind !== 'file') {
+    writeInPlace(file, bytes, kind, ops);
+    return;
+  }
   const target = realFile(file);
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
@@ -96,6 +104,51 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, ops: Fi
     throw toWriteError(file, err, previous !== null);
   }
   syncFolder(dir, ops);
+}
+
+/**
+ * What a path names, for the writer: this process's standard output or error (`--metrics
+ * /dev/stdout`, whatever it is redirected to), another existing file that is not a regular
+ * file (/dev/null, /dev/full, a named pipe), or a regular file, new or not. Links are followed.
+ */
+function targetKind(file: string): 'file' | 'device' | 1 | 2 {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return 'file'; // not there yet
+  }
+  for (const fd of [1, 2] as const) {
+    try {
+      const own = fs.fstatSync(fd);
+      if (own.dev === stat.dev && own.ino === stat.ino) return fd;
+    } catch {
+      // that descriptor is closed
+    }
+  }
+  return stat.isFile() || stat.isDirectory() ? 'file' : 'device';
+}
+
+/**
+ * Writes where no temporary file can stand in: renamed over a device or a pipe, it would
+ * replace it with a file, and over the file standard output goes to, it would drop every line
+ * written so far. The bytes go straight to it (through the process's own descriptor for its
+ * standard output or error, so that they follow what was written there).
+ */
+function writeInPlace(file: string, bytes: Uint8Array, kind: 'device' | 1 | 2, ops: FileOps): void {
+  let fd: number | null = null;
+  try {
+    fd = kind === 'device' ? ops.openSync(file, 'w') : kind;
+    for (let offset = 0; offset < bytes.length; ) {
+      const written = ops.writeSync(fd, bytes, offset, bytes.length - offset);
+      if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+      offset += written;
+    }
+  } catch (err) {
+    throw toWriteError(file, err, false);
+  } finally {
+    if (kind === 'device' && fd !== null) ignoreErrors(() => ops.closeSync(fd!));
+  }
 }
 
 /** The target's permission bits if it is a file there now, else null. */
@@ -176,6 +229,18 @@ function toWriteError(file: string, err: unknown, previousKept: boolean): unknow
 
 /** The reason a file could not be written there, or null if its folder is a writable directory. */
 export function unwritableReason(file: string): string | null {
+  if (/[\\/]$/.test(file) && !isDirectory(file)) return `${file} names a folder (it ends in /), not a file`;
+  const kind = targetKind(file);
+  if (kind !== 'file') {
+    // A device, a pipe, or standard output: written in place, so only it must be writable.
+    try {
+      if (kind === 'device') fs.accessSync(file, fs.constants.W_OK);
+      return null;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      return `${file} is not writable (${CAUSES[code] ?? code})`;
+    }
+  }
   const dir = path.dirname(path.resolve(file));
   try {
     if (!fs.statSync(dir).isDirectory()) return `${dir} is not a directory`;

@@ -1,12 +1,15 @@
 // The one file writer, with a fake low-level fs that writes a few bytes at a time and fails
 // at any step: the target is whole and new, or byte-identical to before, and no temporary
 // file is ever left behind.
-import { chmodSync, fstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { nodeFileOps, writeFileAtomic, WriteError, type FileOps } from '../../src/io/write-file.js';
+import { PROJECT_ROOT } from '../helpers/run-cli.js';
+import { nodeFileOps, unwritableReason, writeFileAtomic, WriteError, type FileOps } from '../../src/io/write-file.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bp-train-write-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -206,5 +209,51 @@ describe('writeFileAtomic', () => {
     chmodSync(file, 0o600);
     writeFileAtomic(file, 'new');
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('writeFileAtomic, where a temporary file cannot stand in for the target', () => {
+  it('writes into a named pipe in place: the pipe stays a pipe', async () => {
+    const { dir } = setup(null);
+    const fifo = join(dir, 'out.json');
+    execFileSync('mkfifo', [fifo]);
+    // A reader on the other end, in a process of its own (opening a pipe blocks until both ends are open).
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    reader.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    writeFileAtomic(fifo, '{"a":1}\n', fakeOps({ seed: 4 }));
+    await closed;
+    expect(text).toBe('{"a":1}\n');
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['out.json']);
+  });
+
+  it('writes to /dev/null and leaves it a device; a full device (/dev/full) is a WriteError, the device kept', () => {
+    writeFileAtomic('/dev/null', 'gone');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(() => writeFileAtomic('/dev/full', 'x')).toThrow(new WriteError('/dev/full', 'no space left on device', 'ENOSPC', false));
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
+
+  it("appends to this process's standard output when named by /dev/stdout, keeping what was written there", () => {
+    const { dir } = setup(null);
+    const log = join(dir, 'log.txt');
+    const script = join(dir, 'write-stdout.mjs');
+    const writer = pathToFileURL(join(PROJECT_ROOT, 'dist', 'io', 'write-file.js')).href;
+    writeFileSync(script, `const { writeFileAtomic } = await import(${JSON.stringify(writer)});\nprocess.stdout.write('line 1\\n');\nwriteFileAtomic('/dev/stdout', 'metrics\\n');\nprocess.stdout.write('line 2\\n');\n`);
+    const out = openSync(log, 'w');
+    const child = spawnSync(process.execPath, [script], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8' });
+    closeSync(out);
+    expect(child.status, child.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe('line 1\nmetrics\nline 2\n');
+  });
+
+  it('refuses a path that ends in / unless it is a folder, before and when writing', () => {
+    const { dir } = setup(null);
+    const named = join(dir, 'nodir') + '/';
+    expect(unwritableReason(named)).toBe(`${named} names a folder (it ends in /), not a file`);
+    expect(() => writeFileAtomic(named, 'x')).toThrow(new WriteError(named, 'it names a folder (it ends in /)', 'EISDIR', false));
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
