@@ -397,12 +397,19 @@ export function checksText(file: CatalogFile): string {
   return checks.length === 1 ? checks[0] : `${checks.slice(0, -1).join(', ')} and ${checks[checks.length - 1]}`;
 }
 
+/** @throws DataError when the file cannot be read (permission denied, an I/O error). */
 export async function hashFile(path: string): Promise<{ md5: string; sha256: string }> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    md5.update(chunk);
-    sha256.update(chunk);
+  try {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      md5.update(chunk);
+      sha256.update(chunk);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === undefined) throw err;
+    throw new DataError(path, `cannot be read: ${CAUSES[code] ?? (err as Error).message}`);
   }
   return { md5: md5.digest('hex'), sha256: sha256.digest('hex') };
 }
@@ -510,7 +517,7 @@ function preview(chunk: Buffer): string {
 
 /** 26421880 -> "25.2 MB", 5148 -> "5.0 kB" (binary multiples, as `ls -h`). */
 export function bytesText(n: number): string {
-  if (n < 1024) return `${n} bytes`;
+  if (n < 1024) return `${Math.round(n)} bytes`; // a rate (bytes / s) need not be whole
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CatalogEntry } from '../../src/data/catalog.js';
 import { DataError } from '../../src/data/data-error.js';
 import { lockFolder } from '../../src/data/download-lock.js';
-import type { DownloadProgress } from '../../src/data/download.js';
+import { bytesText, hashFile, type DownloadProgress } from '../../src/data/download.js';
 import { fetchDataset, verifyDataset } from '../../src/data/fetch-dataset.js';
 import { loadDataset } from '../../src/data/sources.js';
 import { startDatasetServer, startProxy, type DatasetServer } from '../helpers/dataset-server.js';
@@ -293,6 +293,28 @@ describe('verify', () => {
     expect(report.replaced).toEqual(['train-labels-idx1-ubyte.gz']);
     expect(report.downloaded).toEqual(['train-labels-idx1-ubyte.gz']);
     expectCached();
+  });
+});
+
+describe('bytesText', () => {
+  it('shows whole bytes under 1 kB, for sizes and rates alike, then kB and MB with one decimal', () => {
+    expect([0, 40, 907.4512066321977, 1023.4, 1536, 3 * 1024 * 1024].map(bytesText)).toEqual(['0 bytes', '40 bytes', '907 bytes', '1023 bytes', '1.5 kB', '3.0 MB']);
+  });
+});
+
+describe('hashFile', () => {
+  it('a file that cannot be read is a DataError naming it and the cause (data verify: exit 3, not an internal error)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'bp-train-hash-'));
+    try {
+      await expect(hashFile(folder)).rejects.toThrow(new DataError(folder, 'cannot be read: it is a directory'));
+      writeFileSync(join(folder, 'f'), 'abc');
+      expect(await hashFile(join(folder, 'f'))).toEqual({
+        md5: '900150983cd24fb0d6963f7d28e17f72',
+        sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 
