@@ -12,6 +12,7 @@ import { limitSplit } from '../data/dataset.js';
 import { withValidation } from '../data/validation-split.js';
 import type { EpochEvent } from '../train/events.js';
 import type { TrainConfig } from '../train/trainer.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export interface DataProtocol {
   /** The first N training examples (before the validation share is held out). */
@@ -41,7 +42,13 @@ export function emptySplit(like: Split): Split {
 }
 
 /** The dataset every run of the experiment trains on: the loaded one cut by the protocol. */
+/** Every key of DataProtocol (the type below fails to compile when one is missing). */
+const PROTOCOL_KEYS = ['trainLimit', 'testLimit', 'test', 'validation', 'validationSeed'] as const satisfies readonly (keyof DataProtocol)[];
+const allProtocolKeys: Exclude<keyof DataProtocol, (typeof PROTOCOL_KEYS)[number]> extends never ? true : never = true;
+void allProtocolKeys;
+
 export function cutDataset(dataset: Dataset, protocol: DataProtocol): Dataset {
+  checkOptionKeys('cutDataset: protocol', protocol, PROTOCOL_KEYS);
   const cut: Dataset = {
     ...dataset,
     train: limitSplit(dataset.train, protocol.trainLimit),

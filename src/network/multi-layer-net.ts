@@ -36,7 +36,7 @@ import { numericalGradient } from './numerical-gradient.js';
 import { initParams } from './init.js';
 import { planNet, type NetPlan } from './plan.js';
 import { resolveSpec, type NetSpec, type ResolvedNetSpec } from './spec.js';
-import { checkOptionKeys } from './option-keys.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export interface MultiLayerNetOptions extends NetSpec {
   /** The book's weight_decay_lambda: 0 (the default) for none. */

@@ -11,7 +11,7 @@ import type { Affine } from '../layers/affine.js';
 import { Relu } from '../layers/relu.js';
 import { MultiLayerNet, type Gradients, type NetLayer } from './multi-layer-net.js';
 import type { Truth } from '../layers/softmax-with-loss.js';
-import { checkOptionKeys } from './option-keys.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export const PARAM_NAMES = ['W1', 'b1', 'W2', 'b2'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];

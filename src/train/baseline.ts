@@ -11,6 +11,7 @@ import { DataError } from '../data/data-error.js';
 import { METRIC_KEYS, type MetricKey, type MetricsRecord } from './metrics-file.js';
 import type { ConfigChange } from './run-config.js';
 import type { Summary } from './summary.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export interface RelativeBars {
   maxDrop?: number;
@@ -78,6 +79,12 @@ export function checkUsableBaseline(baseline: MetricsRecord, label: string, bars
   }
 }
 
+/** Every key of RelativeBars (the type below fails to compile when one is missing). */
+const BAR_KEYS = ['maxDrop', 'maxTrainDrop', 'maxLossRise'] as const satisfies readonly (keyof RelativeBars)[];
+const allBarKeys: Exclude<keyof RelativeBars, (typeof BAR_KEYS)[number]> extends never ? true : never = true;
+void allBarKeys;
+
+/** @throws TypeError for a bar it does not know (a misspelt one would switch its gate off). */
 export function compareWithBaseline(
   baseline: MetricsRecord,
   summary: Summary,
@@ -86,6 +93,7 @@ export function compareWithBaseline(
   /** false for a run that did not finish: the figures are listed, the gates not checked. */
   checkGates: boolean,
 ): BaselineComparison {
+  checkOptionKeys('compareWithBaseline: bars', bars, BAR_KEYS);
   const metrics = METRIC_KEYS.map((metric): MetricChange => {
     const before = finite(baseline.metrics[metric]);
     const value = finite(summary[metric]);

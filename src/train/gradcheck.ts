@@ -8,6 +8,7 @@ import { BatchBuilder } from '../kernels/batches.js';
 import type { DType } from '../kernels/matrix.js';
 import { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Activation, WeightInit } from '../network/spec.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export interface GradcheckConfig {
   /** Widths of the hidden layers (a number: one hidden layer). */
@@ -16,7 +17,8 @@ export interface GradcheckConfig {
   activation?: Activation;
   samples: number;
   seed: number;
-  dtype: DType;
+  /** 'float64' (the default: the check's differences are then ~1e-10) or 'float32'. */
+  dtype?: DType;
   weightInitStd: WeightInit;
   /** The book's MultiLayerNetExtend options and weight decay (default off). */
   useBatchnorm?: boolean;
@@ -49,14 +51,21 @@ export function gradcheckNet(split: Split, config: GradcheckConfig): MultiLayerN
     dropoutRatio: config.dropoutRatio,
     weightDecayLambda: config.weightDecayLambda,
     seed: config.seed,
-    dtype: config.dtype,
+    dtype: config.dtype ?? 'float64',
   });
 }
 
+/** Every key of GradcheckConfig (the type below fails to compile when one is missing). */
+const CONFIG_KEYS = ['hidden', 'activation', 'samples', 'seed', 'dtype', 'weightInitStd', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda'] as const satisfies readonly (keyof GradcheckConfig)[];
+const allConfigKeys: Exclude<keyof GradcheckConfig, (typeof CONFIG_KEYS)[number]> extends never ? true : never = true;
+void allConfigKeys;
+
+/** @throws TypeError for a config key it does not know (a misspelt one would check another net). */
 export function gradcheck(split: Split, config: GradcheckConfig): GradcheckResult[] {
+  checkOptionKeys('gradcheck: config', config, CONFIG_KEYS);
   const net = gradcheckNet(split, config);
   const samples = Math.min(config.samples, split.count);
-  const { x, t } = new BatchBuilder(split, samples, config.dtype).range(0, samples);
+  const { x, t } = new BatchBuilder(split, samples, net.dtype).range(0, samples);
   const numerical = net.numericalGradient(x, t);
   const backprop = net.gradient(x, t);
   return net.plan.params.map(({ name: param }) => {

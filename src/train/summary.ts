@@ -5,6 +5,7 @@
  */
 import type { BaselineComparison } from './baseline.js';
 import type { TrainResult } from './trainer.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 
 export interface Gate {
   option: '--min-test-acc' | '--min-train-acc' | '--min-val-acc' | '--max-loss';
@@ -54,7 +55,14 @@ export interface Summary {
 }
 
 /** A NaN value (nothing measured) never passes a gate. */
+/** Every key of GateBars (the type below fails to compile when one is missing). */
+const GATE_KEYS = ['minTestAcc', 'minTrainAcc', 'minValAcc', 'maxLoss'] as const satisfies readonly (keyof GateBars)[];
+const allGateKeys: Exclude<keyof GateBars, (typeof GATE_KEYS)[number]> extends never ? true : never = true;
+void allGateKeys;
+
+/** @throws TypeError for a bar it does not know (a misspelt one would switch its gate off). */
 export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
+  checkOptionKeys('checkGates: bars', bars, GATE_KEYS);
   const gates: Gate[] = [];
   if (bars.minTestAcc !== undefined) {
     gates.push({ option: '--min-test-acc', bar: bars.minTestAcc, value: result.testAcc, passed: result.testAcc >= bars.minTestAcc });

@@ -6,7 +6,7 @@
  * of bounds", where the TypeScript layers threw or trained on nothing.
  */
 import type { Dataset, Split } from '../data/dataset.js';
-import { checkOptionKeys } from '../network/option-keys.js';
+import { checkOptionKeys } from '../data/option-keys.js';
 import type { TrainConfig, TrainHooks, TrainState } from './trainer.js';
 
 const MAX_SEED = 0xffff_ffff;
@@ -71,6 +71,8 @@ function checkConfigMatchesState(config: TrainConfig, state: TrainState): void {
     ['activation', config.activation ?? 'relu', spec.activation],
     ['useBatchnorm', config.useBatchnorm ?? false, spec.useBatchnorm],
     ['useDropout', config.useDropout ?? false, spec.useDropout],
+    // The ratio matters only with dropout on (a spec keeps its 0.5 default otherwise).
+    ...(spec.useDropout ? [['dropoutRatio', config.dropoutRatio ?? 0.5, spec.dropoutRatio] as [string, unknown, unknown]] : []),
     ['weightDecayLambda', config.weightDecayLambda ?? 0, state.net.weightDecayLambda],
     ['optimizer', config.optimizer ?? 'sgd', state.optimizer.name],
   ];

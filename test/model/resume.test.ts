@@ -40,7 +40,7 @@ function resumeFrom(file: Uint8Array): TrainState {
 }
 
 beforeAll(() => {
-  dataset = loadDataset(data.source, data);
+  dataset = loadDataset(data.source, { trainLimit: data.trainLimit, testLimit: data.testLimit });
 });
 
 const chapter5: TrainConfig = { hidden: 50, lr: 0.1, batchSize: 100, iterations: 300, weightInitStd: 0.01, seed: 11 };

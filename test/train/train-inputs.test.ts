@@ -62,6 +62,7 @@ const cases: Case[] = [
   { name: 'hidden sizes other than the state\'s', config: { hidden: [10] }, error: "train: config.hidden is 10 but the state's network and optimizer have 8" },
   { name: 'another optimizer than the state\'s', config: { optimizer: 'adam' }, error: "train: config.optimizer is adam but the state's network and optimizer have sgd" },
   { name: 'another lr than the state\'s', config: { lr: 0.5 }, error: "train: config.lr is 0.5 but the state's network and optimizer have 0.1" },
+  { name: 'another dropout ratio than the state\'s', config: { useDropout: true, dropoutRatio: 0.5 }, state: (s) => ({ ...s, net: initialState({ ...config, useDropout: true, dropoutRatio: 0.2 }, 784).net }), error: "train: config.dropoutRatio is 0.5 but the state's network and optimizer have 0.2" },
   { name: 'no emit hook', hooks: {} as TrainHooks, error: 'train: hooks.emit must be a function' },
   { name: 'threads 0', threads: 0, error: 'train: options.threads must be a positive integer, got 0' },
   // A JavaScript caller's key in the book's spelling would otherwise be ignored.

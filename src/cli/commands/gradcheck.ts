@@ -4,7 +4,7 @@
  */
 import chalk from 'chalk';
 import { loadDataset } from '../../data/sources.js';
-import { gradcheck, gradcheckNet, type GradcheckResult } from '../../train/gradcheck.js';
+import { gradcheck, gradcheckNet, type GradcheckConfig, type GradcheckResult } from '../../train/gradcheck.js';
 import { networkText } from '../../train/names.js';
 import { netFromOptions, type NetCliOptions } from '../net-options.js';
 import { decideColor, initColor } from '../../report/color.js';
@@ -35,7 +35,7 @@ export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<numbe
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE[opts.dtype];
   await prepareData(opts.data, { offline: opts.offline });
   const dataset = loadDataset(opts.data, { trainLimit: opts.samples, testLimit: 1 });
-  const config = { ...opts, ...net };
+  const config: GradcheckConfig = { ...net, samples: opts.samples, seed: opts.seed, dtype: opts.dtype };
   const results = gradcheck(dataset.train, config);
   const ok = results.every((r) => r.meanAbsDiff <= tolerance);
   if (opts.json) {

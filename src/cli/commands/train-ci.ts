@@ -85,7 +85,7 @@ export class CiRun {
   complete(summary: Summary): void {
     if (this.baseline === null) return;
     const finished = !summary.diverged && !summary.interrupted;
-    applyComparison(summary, compareWithBaseline(this.baseline, summary, this.changes, this.opts, finished));
+    applyComparison(summary, compareWithBaseline(this.baseline, summary, this.changes, { maxDrop: this.opts.maxDrop, maxTrainDrop: this.opts.maxTrainDrop, maxLossRise: this.opts.maxLossRise }, finished));
   }
 
   metricsFile(summary: Summary, history: EpochRecord[]): MetricsFile {

@@ -190,7 +190,7 @@ export async function trainCommand(opts: TrainCliOptions, explicit: (key: string
       const chart = trainingChart(history, `bp-train: ${netClassName(state.net.spec, state.net.weightDecayLambda)} ${sizes} on ${dataset.source}`);
       if ((await attempt(() => writeChart(file, chart))) && !opts.quiet) reporter.note(`bp-train: chart written to ${file}`);
     }
-    const gates = result.diverged || result.interrupted ? [] : checkGates(result, opts);
+    const gates = result.diverged || result.interrupted ? [] : checkGates(result, { minTestAcc: opts.minTestAcc, minTrainAcc: opts.minTrainAcc, minValAcc: opts.minValAcc, maxLoss: opts.maxLoss });
     const network = `${networkText(state.net.spec, state.net.weightDecayLambda)}, ${optimizerText(state.optimizer.name, state.optimizer.hyper())}`;
     const summary = makeSummary(result, gates, { batchSize: config.batchSize, backend: kernels().name, network, threads, loadMs, startIteration });
     ci.complete(summary);
