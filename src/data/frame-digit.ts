@@ -3,11 +3,14 @@
  * RGBA pixels become ink (luminance, transparent pixels laid on white paper, `invert` for dark
  * ink on light paper), and the ink's bounding box is scaled so that its longer side is 20
  * pixels (aspect ratio kept, area-averaged), then placed in a 28 x 28 field so that its center
- * of mass is the center (LeCun et al.). png-digit.ts reads PNG files into it.
+ * of mass is at the center (LeCun et al.), where MNIST's digits have it. png-digit.ts reads PNG
+ * files into it.
  */
 
 export const FIELD = 28;
 export const BOX = 20;
+/** The pixel (x = y, from 0) at which MNIST's digits have their center of mass. */
+export const MNIST_CENTER = 14;
 
 /** RGBA bytes (width x height, not premultiplied) as ink in 0..1, ink high: grey on white paper, inverted for dark ink. */
 export function inkOfRgba(data: Uint8Array | Uint8ClampedArray, width: number, height: number, invert: boolean): Float32Array {
@@ -57,7 +60,8 @@ export function frameDigit(ink: Float32Array, width: number, height: number): Ui
   const nh = Math.max(1, Math.round(h * s));
   const box = resizeArea(crop, w, h, nw, nh);
 
-  // Center of mass (pixel centers at i + 0.5) moved to the field's center, 14
+  // Center of mass moved to where MNIST's digits have it: pixel (14, 14), counting pixels from
+  // 0 (the mean over its 10,000 test digits is (14.01, 13.99)), not the field's middle 13.5.
   let mass = 0;
   let mx = 0;
   let my = 0;
@@ -65,12 +69,12 @@ export function frameDigit(ink: Float32Array, width: number, height: number): Ui
     for (let x = 0; x < nw; x++) {
       const v = box[y * nw + x];
       mass += v;
-      mx += v * (x + 0.5);
-      my += v * (y + 0.5);
+      mx += v * x;
+      my += v * y;
     }
   }
-  const ox = Math.round(FIELD / 2 - mx / mass);
-  const oy = Math.round(FIELD / 2 - my / mass);
+  const ox = Math.round(MNIST_CENTER - mx / mass);
+  const oy = Math.round(MNIST_CENTER - my / mass);
   const out = new Uint8Array(FIELD * FIELD);
   for (let y = 0; y < nh; y++) {
     for (let x = 0; x < nw; x++) {

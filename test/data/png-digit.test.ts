@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/sources.js';
 import { DataError } from '../../src/data/data-error.js';
 import { imageDataLength } from '../../src/data/png-header.js';
 import { frameDigit, MAX_PNG_PIXELS, readDigitPng, resizeArea } from '../../src/data/png-digit.js';
@@ -16,7 +17,7 @@ import { pngChunk, pngFile } from '../helpers/png-bytes.js';
 const dir = mkdtempSync(join(tmpdir(), 'bp-train-png-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Bounding box and center of mass of a 28 x 28 byte image. */
+/** Bounding box and center of mass of a 28 x 28 byte image (pixels counted from 0). */
 function measure(img: Uint8Array): { w: number; h: number; cx: number; cy: number } {
   let [x0, y0, x1, y1, m, mx, my] = [28, 28, -1, -1, 0, 0, 0];
   for (let y = 0; y < 28; y++) {
@@ -25,8 +26,8 @@ function measure(img: Uint8Array): { w: number; h: number; cx: number; cy: numbe
       if (v === 0) continue;
       [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
       m += v;
-      mx += v * (x + 0.5);
-      my += v * (y + 0.5);
+      mx += v * x;
+      my += v * y;
     }
   }
   return { w: x1 - x0 + 1, h: y1 - y0 + 1, cx: mx / m, cy: my / m };
@@ -51,6 +52,24 @@ describe('frameDigit', () => {
     const m = measure(frameDigit(ink, 20, 20)!);
     expect(Math.abs(m.cx - 14)).toBeLessThanOrEqual(0.5);
     expect(Math.abs(m.cy - 14)).toBeLessThanOrEqual(0.5);
+  });
+
+  it("leaves MNIST's own digits centered where MNIST centers them: the mean center of mass stays at (14, 14)", () => {
+    const { test } = loadDataset('mnist', { trainLimit: 1, testLimit: 500 });
+    const centers = { before: [0, 0], after: [0, 0] };
+    for (let i = 0; i < test.count; i++) {
+      const image = test.images.subarray(i * 784, (i + 1) * 784);
+      const ink = Float32Array.from(image, (v) => v / 255);
+      for (const [key, img] of [['before', image], ['after', frameDigit(ink, 28, 28)!]] as const) {
+        const m = measure(img);
+        centers[key][0] += m.cx / test.count;
+        centers[key][1] += m.cy / test.count;
+      }
+    }
+    for (const axis of [0, 1]) {
+      expect(Math.abs(centers.before[axis] - 14)).toBeLessThan(0.1);
+      expect(Math.abs(centers.after[axis] - centers.before[axis])).toBeLessThan(0.15);
+    }
   });
 
   it('gives null for a flat picture', () => {
