@@ -5,7 +5,7 @@
  * not get to check it (diverged, interrupted); the run's figures, configuration and
  * environment as <properties>.
  */
-import type { MetricsFile } from '../train/metrics-file.js';
+import { METRIC_KEYS, type MetricsFile } from '../train/metrics-file.js';
 import { gateLine } from './format.js';
 import { relativeGateLine } from './baseline-text.js';
 
@@ -36,7 +36,7 @@ function properties(run: MetricsFile): [string, string | number | null][] {
   const props: [string, string | number | null][] = [
     ['version', run.version],
     ['status', run.status],
-    ...(['testAcc', 'trainAcc', 'bestTestAcc', 'bestEpoch', 'loss', 'iterations', 'epochs'] as const).map((k): [string, number] => [k, run[k]]),
+    ...METRIC_KEYS.filter((k) => k !== 'valAcc' || run.valAcc !== undefined).map((k): [string, number | null] => [k, run[k] ?? null]),
     ...(['wallMs', 'trainMs', 'evalMs', 'loadMs', 'examplesPerSec', 'peakRssMb', 'threads'] as const).map((k): [string, number] => [k, run[k]]),
     ...Object.entries(run.config).map(([k, v]): [string, string | number | null] => [`config.${k}`, v]),
     ...Object.entries(run.environment).map(([k, v]): [string, string | number] => [`environment.${k}`, v]),

@@ -94,7 +94,9 @@ export function compareWithBaseline(
   checkGates: boolean,
 ): BaselineComparison {
   checkOptionKeys('compareWithBaseline: bars', bars, BAR_KEYS);
-  const metrics = METRIC_KEYS.map((metric): MetricChange => {
+  // valAcc only where a side has one (runs with --validation).
+  const shown = METRIC_KEYS.filter((m) => m !== 'valAcc' || finite(baseline.metrics.valAcc) !== null || finite(summary.valAcc) !== null);
+  const metrics = shown.map((metric): MetricChange => {
     const before = finite(baseline.metrics[metric]);
     const value = finite(summary[metric]);
     return { metric, baseline: before, value, change: before !== null && value !== null ? value - before : null };

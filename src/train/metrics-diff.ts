@@ -40,7 +40,8 @@ export function diffMetrics(records: readonly MetricsRecord[]): MetricsDiff {
       changed: values.map((v, i) => i > 0 && v !== first),
     });
   };
-  for (const key of METRIC_KEYS) add('metric', key, (r) => r.metrics[key]);
+  // valAcc only where a file has one (runs with --validation).
+  for (const key of METRIC_KEYS) if (key !== 'valAcc' || records.some((r) => r.metrics.valAcc !== null)) add('metric', key, (r) => r.metrics[key]);
   add('metric', 'status', (r) => r.status);
   for (const key of TIMING_KEYS) add('timing', key, (r) => r.timing[key]);
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) add('config', `config.${key}`, (r) => configText(r.config[key]));

@@ -27,7 +27,8 @@ export interface MetricsFile extends Summary {
 }
 
 /** The result figures that are compared (and may be gated): never the timing ones. */
-export const METRIC_KEYS = ['testAcc', 'trainAcc', 'bestTestAcc', 'bestEpoch', 'loss', 'iterations', 'epochs'] as const;
+/** valAcc: only a run with --validation has one (null in the others' files, absent from older files). */
+export const METRIC_KEYS = ['testAcc', 'valAcc', 'trainAcc', 'bestTestAcc', 'bestEpoch', 'loss', 'iterations', 'epochs'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 /** Timing and memory: shown by `bp-train diff`, never compared by --baseline nor gated. */
@@ -117,7 +118,7 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
 
   const version = string('version', obj.version);
   const status = string('status', obj.status);
-  const metrics = Object.fromEntries(METRIC_KEYS.map((k) => [k, numberOrNull(k, obj[k])])) as Record<MetricKey, number | null>;
+  const metrics = Object.fromEntries(METRIC_KEYS.map((k) => [k, k === 'valAcc' && obj[k] === undefined ? null : numberOrNull(k, obj[k])])) as Record<MetricKey, number | null>;
   const timing = Object.fromEntries(TIMING_KEYS.map((k) => [k, numberOrNull(k, obj[k])])) as Record<TimingKey, number | null>;
   const threads = numberOrNull('threads', obj.threads);
   const configIn = record('config', obj.config);

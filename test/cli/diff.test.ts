@@ -53,6 +53,23 @@ describe('bp-train diff', () => {
     expect(lines.some((l) => l.startsWith('wallMs '))).toBe(true);
   });
 
+  it('shows valAcc where a run has one (--validation), with its change, and leaves it out where none has', async () => {
+    const [v1, v2] = [join(root, 'v1.json'), join(root, 'v2.json')];
+    const runs = await Promise.all([
+      runCli([...RUN, '--iters', '160', '--validation', '0.1', '--metrics', v1]),
+      runCli([...RUN, '--iters', '80', '--validation', '0.1', '--metrics', v2]),
+    ]);
+    for (const r of runs) expectExit(r, 0);
+    const run = await runCli(['diff', v1, v2]);
+    expectExit(run, 0);
+    const row = outputLines(run.stdout).find((l) => l.startsWith('valAcc '))!.split(/\s+/);
+    const [m1, m2] = [metrics(v1), metrics(v2)];
+    expect(Number(row[1])).toBeCloseTo(m1.valAcc as number, 4);
+    expect(Number(row[3])).toBeCloseTo((m2.valAcc as number) - (m1.valAcc as number), 4);
+    const plain = await runCli(['diff', a, b]);
+    expect(outputLines(plain.stdout).some((l) => l.startsWith('valAcc '))).toBe(false);
+  });
+
   it('--md prints one valid Markdown table with every metric', async () => {
     const run = await runCli(['diff', a, b, c, '--md']);
     expectExit(run, 0);

@@ -53,7 +53,7 @@ describe('unknown option keys', () => {
     const result = { testAcc: 0.5, trainAcc: 0.5, finalLoss: 1 } as TrainResult;
     expect(() => checkGates(result, { minTestAc: 0.9 } as GateBars)).toThrow("checkGates: bars: unknown option 'minTestAc' (did you mean 'minTestAcc'?)");
     expect(checkGates(result, { minTestAcc: 0.9 }).map((g) => g.passed)).toEqual([false]);
-    const record = { testAcc: 0.9 } as MetricsRecord;
+    const record = { metrics: { testAcc: 0.9 } } as unknown as MetricsRecord;
     expect(() => compareWithBaseline(record, {} as Summary, [], { max_drop: 0 } as RelativeBars, true)).toThrow("compareWithBaseline: bars: unknown option 'max_drop' (did you mean 'maxDrop'?)");
   });
 

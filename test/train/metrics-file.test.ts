@@ -48,7 +48,7 @@ describe('metrics file', () => {
     expect(record.file).toBe('m.json');
     expect(record.version).toBe('0.1.0');
     expect(record.status).toBe('ok');
-    expect(record.metrics).toEqual({ testAcc: 0.846, trainAcc: 0.859, bestTestAcc: 0.846, bestEpoch: 10, loss: 0.5347353567911808, iterations: 200, epochs: 10 });
+    expect(record.metrics).toEqual({ testAcc: 0.846, valAcc: null, trainAcc: 0.859, bestTestAcc: 0.846, bestEpoch: 10, loss: 0.5347353567911808, iterations: 200, epochs: 10 });
     expect(record.timing).toEqual({ wallMs: 591, trainMs: 67, evalMs: 40, loadMs: 263, examplesPerSec: 297752, peakRssMb: 128 });
     expect(record.threads).toBe(2);
     expect(record.config).toEqual(configOf());
