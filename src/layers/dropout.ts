@@ -9,18 +9,25 @@
  * The u come from dropout-mask.ts, a hash of (seed, iteration, layer, row, unit), not from a
  * running generator. The network sets that context before each training forward with
  * setMaskContext; the same context gives the same mask. Without one, each training forward
- * takes the next iteration of a private counter (seed `seed`, layer 0), so `new Dropout(0.5)`
- * draws a new mask per forward as the book's does.
+ * takes the next iteration of a private counter (seed `seed`), so `new Dropout(0.5)` draws a
+ * new mask per forward as the book's does, and each Dropout its own masks: the n-th made in a
+ * process draws as layer n (two made alike would otherwise drop the same units, in every
+ * layer of a net built by hand).
  */
 import type { Matrix } from '../kernels/matrix.js';
 import { dropoutMask } from './dropout-mask.js';
 import { BufferPool, MaskPool } from './layer.js';
+
+/** Dropouts made so far in this process: the next one's layer number, without a context. */
+let made = 0;
 
 export class Dropout {
   /** mask[k] = 1 where the last training forward kept entry k, else 0 (rows x cols, row-major). */
   mask: Uint8Array | null = null;
   private context: { seed: number; iteration: number; layer: number } | null = null;
   private counter = 0;
+  /** The layer number of the masks drawn without a context (see the header). */
+  private readonly stream = ++made;
   private trained = false;
   private readonly outputs = new BufferPool();
   private readonly grads = new BufferPool();
@@ -54,7 +61,7 @@ export class Dropout {
       for (let k = 0; k < x.size; k++) out.data[k] = x.data[k] * scale;
       return out;
     }
-    const { seed, iteration, layer } = this.context ?? { seed: this.seed, iteration: this.counter++, layer: 0 };
+    const { seed, iteration, layer } = this.context ?? { seed: this.seed, iteration: this.counter++, layer: this.stream };
     const mask = this.masks.get(x.size);
     dropoutMask(mask, seed, iteration, layer, x.rows, x.cols, this.dropoutRatio);
     this.mask = mask;

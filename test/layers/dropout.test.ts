@@ -229,15 +229,23 @@ describe('Dropout (not inverted, as the book)', () => {
     expect(() => dropout.backward(x)).toThrow(/Dropout.backward: call forward in train mode/);
   });
 
-  it('without a context, each training forward draws a new mask, the same sequence for every new Dropout', () => {
+  it('without a context, each training forward draws a new mask, and each Dropout its own (two made alike drop other units)', () => {
     const x = randomMatrix(new Random(6), 3, 40);
     const masks = (d: Dropout): number[][] => [0, 1, 2].map(() => (d.forward(x), Array.from(d.mask!)));
-    const [a, b] = [masks(new Dropout(0.5)), masks(new Dropout(0.5))];
-    expect(a).toEqual(b);
+    const [first, second] = [new Dropout(0.5), new Dropout(0.5)];
+    const [a, b] = [masks(first), masks(second)];
+    for (const k of [0, 1, 2]) expect(b[k]).not.toEqual(a[k]);
     expect(a[1]).not.toEqual(a[0]);
     expect(a[2]).not.toEqual(a[1]);
-    // the private counter is iteration 0, 1, 2 at layer 0 with the constructor's seed (0)
-    expect(a[1][5]).toBe(dropoutUniform(0, 1, 0, 0, 5) > 0.5 ? 1 : 0);
+    // The private counter is iteration 0, 1, 2 with the constructor's seed (0), at the layer
+    // number of the order they were made in: consecutive.
+    const layerOf = (mask: number[], iteration: number): number => {
+      for (let layer = 1; layer < 10_000; layer++) if (mask.every((m, k) => m === (dropoutUniform(0, iteration, layer, Math.floor(k / 40), k % 40) > 0.5 ? 1 : 0))) return layer;
+      return -1;
+    };
+    const layer = layerOf(a[1], 1);
+    expect(layer).toBeGreaterThan(0);
+    expect(layerOf(b[2], 2)).toBe(layer + 1);
   });
 
   it('ratio 0 keeps everything, in train mode and test mode', () => {
