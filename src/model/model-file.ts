@@ -28,7 +28,7 @@ import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { writeFileAtomic } from '../io/write-file.js';
 import { encodeSafetensors, type Tensor } from './safetensors.js';
-import { MODEL_FORMAT_VERSION, type ModelMeta, type ModelNetwork, type ModelOptimizer } from './model-meta.js';
+import { MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, MODEL_FORMAT_VERSION, type ModelMeta, type ModelNetwork, type ModelOptimizer } from './model-meta.js';
 import { decodeModel, MODEL_FORMAT, OPTIM_PREFIX, type Model } from './model-decode.js';
 
 export type { ModelMeta, ModelNetwork, ModelOptimizer, EpochRecord } from './model-meta.js';
@@ -73,6 +73,7 @@ export function encodeModel(net: MultiLayerNet, meta: ModelMeta, optimizer?: Opt
   // Model files hold float32 tensors (what training uses); narrowing a float64 net's weights
   // without a word would save other numbers than the caller holds.
   if (net.dtype !== 'float32') throw new RangeError(`encodeModel: the net is ${net.dtype}; model files hold float32 weights (make the net with dtype 'float32' to save it)`);
+  checkSavable(net);
   const tensors: Record<string, Tensor> = {};
   const add = (name: string, rows: number, cols: number, data: Float32Array | Float64Array): void => {
     tensors[name] = { dtype: 'F32', shape: rows === 1 ? [cols] : [rows, cols], data };
@@ -109,6 +110,19 @@ export function encodeModel(net: MultiLayerNet, meta: ModelMeta, optimizer?: Opt
  * network it misdescribes would be written, then refused (or worse, read as another network).
  * @throws RangeError naming what does not match
  */
+/** What the file format cannot hold, said of the net (not as metadata that fails to read back). */
+function checkSavable(net: MultiLayerNet): void {
+  const hidden = net.spec.hiddenSizeList;
+  if (hidden.length < 1 || hidden.length > MAX_HIDDEN_LAYERS || hidden.some((n) => n > MAX_LAYER_WIDTH)) {
+    throw new RangeError(`encodeModel: model files hold 1 to ${MAX_HIDDEN_LAYERS} hidden layers of at most ${MAX_LAYER_WIDTH} units; this net's are [${hidden.join(', ')}]`);
+  }
+  const named: Record<string, { data: Float32Array | Float64Array }> = { ...net.params, ...net.buffers };
+  for (const [name, { data }] of Object.entries(named)) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`encodeModel: ${name} holds ${data[bad]} at index ${bad}: a model file holds finite weights only (a diverged net is not saved)`);
+  }
+}
+
 function checkReadable(bytes: Uint8Array, net: MultiLayerNet): void {
   let back: Model;
   try {

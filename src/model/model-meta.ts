@@ -65,6 +65,8 @@ export const MODEL_FORMAT_VERSION = 2;
 
 /** The largest number of hidden layers a file may declare. */
 export const MAX_HIDDEN_LAYERS = 64;
+/** The widest layer a file may declare. */
+export const MAX_LAYER_WIDTH = 1 << 16;
 
 type Fail = (problem: string) => never;
 type Check<T> = (value: unknown) => T | undefined;
@@ -98,7 +100,7 @@ function object<T>(fields: { [K in keyof T]: Check<T[K]> }): Check<T> {
 }
 
 const sizes: Check<number[]> = (v) =>
-  Array.isArray(v) && v.length >= 1 && v.length <= MAX_HIDDEN_LAYERS && v.every((n) => int(1, 1 << 16)(n) !== undefined) ? (v as number[]) : undefined;
+  Array.isArray(v) && v.length >= 1 && v.length <= MAX_HIDDEN_LAYERS && v.every((n) => int(1, MAX_LAYER_WIDTH)(n) !== undefined) ? (v as number[]) : undefined;
 const oneOf =
   <T extends string>(names: readonly T[]): Check<T> =>
   (v) =>

@@ -98,6 +98,14 @@ describe('saveModel / loadModel', () => {
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
+  it('says what the format cannot hold of a net (no hidden layer, a non-finite weight), not that the metadata is wrong', () => {
+    const flat = new MultiLayerNet({ inputSize: 784, hiddenSizeList: [], outputSize: 10 });
+    expect(() => encodeModel(flat, sampleMeta(sampleNet(784, 7)))).toThrow(new RangeError('encodeModel: model files hold 1 to 64 hidden layers of at most 65536 units; this net\'s are []'));
+    const net = sampleNet(784, 7);
+    net.params.b2.data[3] = NaN;
+    expect(() => encodeModel(net, sampleMeta(net))).toThrow(new RangeError('encodeModel: b2 holds NaN at index 3: a model file holds finite weights only (a diverged net is not saved)'));
+  });
+
   it('stores biases as 1-D tensors [H] and the metadata as strings (plain format, JSON text elsewhere)', () => {
     const net = sampleNet(784, 7);
     const { tensors, metadata } = decodeSafetensors(encodeModel(net, sampleMeta(net)), 'x');
