@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
+import { writeIdxDir } from '../helpers/idx-fixtures.js';
 import { runCli, type RunResult } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bp-train-eval-'));
@@ -80,6 +81,29 @@ describe('bp-train eval', () => {
     expectExit(run, 2);
     expect(run.stderr).toMatch(/--model <file>' not specified/);
   });
+});
+
+describe('a model trained on a data folder given by a relative path', () => {
+  it('names the model and asks for --data when the folder is not found from elsewhere; --data and --resume --data then work', async () => {
+    const project = join(dir, 'project');
+    writeIdxDir(join(project, 'digits'), { trainCount: 200, testCount: 50 });
+    const trained = await runCli(['--data', 'digits', '--iters', '20', '--save', 'rel.safetensors', '--quiet'], { cwd: project });
+    expect(trained.code, trained.stderr).toBe(0);
+    const file = join(project, 'rel.safetensors');
+    const elsewhere = await runCli(['eval', '--model', file], { cwd: dir });
+    expect(elsewhere.code).toBe(3);
+    expect(elsewhere.stderr.trim()).toBe(
+      `bp-train: data error: ${file}: was trained on the data folder 'digits', which is not found from ${dir} (a relative path is relative to where training ran): give its path with --data`,
+    );
+    const pointed = await runCli(['eval', '--model', file, '--data', join(project, 'digits')], { cwd: dir });
+    expect(pointed.code, pointed.stderr).toBe(0);
+    expect(pointed.stdout).toMatch(/of 50 /);
+    const resumed = await runCli(['--resume', file, '--data', join(project, 'digits'), '--iters', '30', '--quiet'], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^done: 30 iterations completed/m);
+    const here = await runCli(['eval', '--model', 'rel.safetensors'], { cwd: project });
+    expect(here.code, here.stderr).toBe(0);
+  }, 60_000);
 });
 
 describe('a broken model file exits 3 with one line, never a crash', () => {

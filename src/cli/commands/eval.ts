@@ -19,6 +19,7 @@ import { requireDistinctFiles, requireWritable } from '../setup.js';
 import { prepareData } from '../prepare-data.js';
 import { DIGIT_CLASS_NAMES } from '../../data/catalog.js';
 import { className, displayWidth, isDigitNames, padEndColumns } from '../../report/class-names.js';
+import { modelDataSource } from '../model-data.js';
 
 export interface EvalCliOptions {
   model: string;
@@ -38,7 +39,7 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   ]);
   requireWritable('--plot', opts.plot);
   const { net, meta } = loadModel(opts.model);
-  const source = opts.data ?? meta.data.source;
+  const source = modelDataSource(opts.model, meta.data.source, opts.data);
   const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
   await prepareData(source, opts); // downloads fashion-mnist or kmnist on first use
   const dataset = loadDataset(source, { testLimit, trainLimit: 1 });

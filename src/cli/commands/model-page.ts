@@ -11,6 +11,7 @@ import { MAX_MISTAKES, type PageData } from '../../serve/protocol.js';
 import { makeSnapshot, pageModelBytes } from '../../serve/snapshot.js';
 import { confusionMatrix } from '../../train/confusion.js';
 import { prepareData } from '../prepare-data.js';
+import { modelDataSource } from '../model-data.js';
 
 export interface ModelPageCliOptions {
   model: string;
@@ -23,7 +24,7 @@ export interface ModelPageCliOptions {
 /** @throws DataError for a missing or malformed model file or dataset. */
 export async function modelPageData(opts: ModelPageCliOptions): Promise<PageData> {
   const { net, meta } = loadModel(opts.model);
-  const source = opts.data ?? meta.data.source;
+  const source = modelDataSource(opts.model, meta.data.source, opts.data);
   const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
   await prepareData(source, opts);
   const dataset = loadDataset(source, { testLimit, trainLimit: 1 });

@@ -13,6 +13,7 @@ import type { EpochEvent } from '../../train/events.js';
 import type { TrainConfig, TrainState } from '../../train/trainer.js';
 import { kernels } from '../../kernels/backend.js';
 import { UsageError } from '../errors.js';
+import { dataSourceFound, modelDataSource } from '../model-data.js';
 
 /** The options a model file fixes: they come from the file when resuming. */
 export interface FixedOptions {
@@ -102,7 +103,8 @@ export function readResume(file: string, opts: Partial<FixedOptions>, explicit: 
     batchSize: meta.training.batchSize,
     seed: meta.training.seed,
     backend: meta.training.backend,
-    data: meta.data.source,
+    // A relative data folder not found from here (training ran elsewhere) is pointed at with --data.
+    data: explicit('data') && !dataSourceFound(meta.data.source) && opts.data !== undefined ? opts.data : modelDataSource(file, meta.data.source, undefined),
     trainLimit: meta.data.trainLimit ?? undefined,
     testLimit: meta.data.testLimit ?? undefined,
     validation: meta.data.validation ?? undefined,
