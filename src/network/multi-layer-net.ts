@@ -85,9 +85,10 @@ export class MultiLayerNet<P extends string = string> {
   readonly spec: ResolvedNetSpec;
   readonly plan: NetPlan;
   readonly weightDecayLambda: number;
-  readonly params: Record<P, Matrix>;
+  /** W1, b1, ..., WL, bL: the very matrices the layers hold, frozen (write into .data to change a weight). */
+  readonly params: Readonly<Record<P, Matrix>>;
   /** Batch norm's running stats, running_mean1, running_var1, ...: state, not trained (empty without batch norm). */
-  readonly buffers: Record<string, Matrix>;
+  readonly buffers: Readonly<Record<string, Matrix>>;
   /** Every layer that predict runs, in order; the loss layer is `lastLayer`, as in the book. */
   readonly layers: readonly NetLayer[];
   readonly lastLayer = new SoftmaxWithLoss();

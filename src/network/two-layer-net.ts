@@ -39,7 +39,7 @@ void allOptionKeys;
  * narrowed to the four names here.
  */
 export class TwoLayerNet extends MultiLayerNet {
-  declare readonly params: Params;
+  declare readonly params: Readonly<Params>;
   readonly affine1: Affine;
   readonly relu1: Relu;
   readonly affine2: Affine;
