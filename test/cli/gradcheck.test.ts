@@ -98,6 +98,8 @@ describe('bp-train gradcheck', () => {
   it('--tolerance 1e-20 in text mode prints FAILED and exits 1', async () => {
     const run = await runCli(['gradcheck', '--tolerance', '1e-20', '--hidden', '5', '--samples', '2']);
     expectExit(run, 1);
-    expect(outputLines(run.stdout).at(-1)).toMatch(/^FAILED/);
+    expect(outputLines(run.stdout)[0]).toMatch(/^gradient check: 2 mnist images, /);
+    // Every parameter's mean difference is above 1e-20: the line names them.
+    expect(outputLines(run.stdout).at(-1)).toBe('FAILED: the mean difference of W1, b1, W2, b2 is above the tolerance 1e-20');
   });
 });

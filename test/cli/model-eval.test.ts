@@ -41,6 +41,7 @@ describe('bp-train eval', () => {
     const run = await runCli(['eval', '--model', model, '--test-limit', '100000']);
     expectExit(run, 0);
     expect(run.stdout).toMatch(/^test accuracy \d\.\d{4} \([\d,]+ of 10,000 mnist test images\)$/m);
+    expect(run.stderr.trim()).toBe('bp-train: note: --test-limit 100000 is more than the 10,000 examples there are: using all of them');
   });
 
   it('--json: the exact accuracy of the file, per-class counts and a matrix that add up', async () => {

@@ -20,6 +20,7 @@ import { prepareData } from '../prepare-data.js';
 import { DIGIT_CLASS_NAMES } from '../../data/catalog.js';
 import { className, displayWidth, isDigitNames, padEndColumns } from '../../report/class-names.js';
 import { modelDataSource } from '../model-data.js';
+import { limitNotes } from '../data-limits.js';
 
 export interface EvalCliOptions {
   model: string;
@@ -43,6 +44,7 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
   const testLimit = opts.testLimit ?? (opts.data === undefined ? (meta.data.testLimit ?? undefined) : undefined);
   await prepareData(source, opts); // downloads fashion-mnist or kmnist on first use
   const dataset = loadDataset(source, { testLimit, trainLimit: 1 });
+  for (const line of limitNotes(dataset, { testLimit: opts.testLimit })) processOutput.err(line);
   const { test } = dataset;
   const classNames = dataset.classNames ?? DIGIT_CLASS_NAMES;
   checkModelInput(opts.model, meta, test.rows * test.cols, source);
@@ -77,6 +79,7 @@ export async function evalCommand(opts: EvalCliOptions): Promise<number> {
       predicted: m.predicted,
     }));
     await writeChart(opts.plot, evalChart(result.confusion, wrong, `bp-train eval: ${opts.model} on ${source} (test accuracy ${acc(result.accuracy)})`, classNames));
+    if (!opts.json) processOutput.err(`bp-train: chart written to ${opts.plot}`);
   }
   return EXIT.ok;
 }

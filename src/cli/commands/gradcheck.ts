@@ -42,12 +42,13 @@ export async function gradcheckCommand(opts: GradcheckCliOptions): Promise<numbe
     for (const r of results) processOutput.out(JSON.stringify({ ...r, dtype: opts.dtype, backend: kernels().name, tolerance, passed: r.meanAbsDiff <= tolerance }));
   } else {
     processOutput.out(
-      `gradient check: ${dataset.train.count} ${dataset.source} images, ${networkText(gradcheckNet(dataset.train, config).spec, config.weightDecayLambda)}, ${opts.dtype}, ` +
+      `gradient check: ${dataset.train.count} ${dataset.source} image${dataset.train.count === 1 ? '' : 's'}, ${networkText(gradcheckNet(dataset.train, config).spec, config.weightDecayLambda)}, ${opts.dtype}, ` +
         `backend ${backendNote(opts.dtype)}, tolerance ${tolerance}`,
     );
     processOutput.out(`param  ${'mean |diff|'.padStart(12)}  ${'max |diff|'.padStart(12)}  ${'max rel err'.padStart(12)}`);
     for (const r of results) processOutput.out(resultLine(r, tolerance));
-    processOutput.out(ok ? chalk.green('ok: backprop matches the numerical gradient') : chalk.red('FAILED: a mean difference is above the tolerance'));
+    const failed = results.filter((r) => !(r.meanAbsDiff <= tolerance)).map((r) => r.param);
+    processOutput.out(ok ? chalk.green('ok: backprop matches the numerical gradient') : chalk.red(`FAILED: the mean difference of ${failed.join(', ')} is above the tolerance ${tolerance}`));
   }
   return ok ? EXIT.ok : EXIT.gateFailed;
 }
