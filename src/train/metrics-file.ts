@@ -87,10 +87,11 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
   if (text.trim() === '') fail('is empty, not a metrics file (written by bp-train --metrics)');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.replace(/^\uFEFF/, '')); // an editor's byte-order mark is not part of the JSON
   } catch (err) {
     // V8 quotes the text around the error ("hello\n" is not valid JSON): keep only its own words, on one line
-    const reason = (err as Error).message.replace(/, ".*" is not valid JSON$/s, '').replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 120);
+    // and no bytes that are not text (a model file given as metrics): only printable ASCII
+    const reason = (err as Error).message.replace(/, ".*" is not valid JSON$/s, '').replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
     fail(`is not JSON (${reason}): truncated, or not a metrics file`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('is JSON but not a bp-train metrics file (not an object)');
@@ -119,6 +120,15 @@ export function parseMetricsFile(text: string, file: string, label = file): Metr
   const version = string('version', obj.version);
   const status = string('status', obj.status);
   const metrics = Object.fromEntries(METRIC_KEYS.map((k) => [k, k === 'valAcc' && obj[k] === undefined ? null : numberOrNull(k, obj[k])])) as Record<MetricKey, number | null>;
+  // Figures no run can have (an accuracy of 2, a negative loss) would make every comparison with them wrong.
+  for (const k of ['testAcc', 'valAcc', 'trainAcc', 'bestTestAcc'] as const) {
+    const v = metrics[k];
+    if (v !== null && !(v >= 0 && v <= 1)) malformed(k, 'an accuracy from 0 to 1 or null', v);
+  }
+  for (const k of ['loss', 'bestEpoch', 'iterations', 'epochs'] as const) {
+    const v = metrics[k];
+    if (v !== null && !(v >= 0)) malformed(k, 'a number >= 0 or null', v);
+  }
   const timing = Object.fromEntries(TIMING_KEYS.map((k) => [k, numberOrNull(k, obj[k])])) as Record<TimingKey, number | null>;
   const threads = numberOrNull('threads', obj.threads);
   const configIn = record('config', obj.config);

@@ -125,6 +125,8 @@ describe('metrics file', () => {
     ['config.backend', { config: { ...configOf(), backend: undefined } }, '"config.backend" is missing, expected a string'],
     ['config', { config: [1] }, '"config" is [1], expected an object'],
     ['testAcc', { testAcc: '0.9' }, '"testAcc" is "0.9", expected a number or null'],
+    ['testAcc above 1', { testAcc: 2 }, '"testAcc" is 2, expected an accuracy from 0 to 1 or null'],
+    ['negative loss', { loss: -1 }, '"loss" is -1, expected a number >= 0 or null'],
     ['wallMs', { wallMs: undefined }, '"wallMs" is missing, expected a number or null'],
     ['version', { version: 1 }, '"version" is 1, expected a string'],
     ['environment.cpu', { environment: { ...ENVIRONMENT, cpu: 3 } }, '"environment.cpu" is 3, expected a string'],
@@ -132,6 +134,12 @@ describe('metrics file', () => {
     ['history[0].epoch', { history: [{ epoch: 'one', iteration: 1 }] }, '"history[0].epoch" is "one", expected an integer'],
   ])('a wrong %s is refused, naming the field', (_, change, problem) => {
     expect(refusal(JSON.stringify({ ...file, ...change }))).toBe(`m.json: is a malformed bp-train metrics file: ${problem}`);
+  });
+
+  it("reads a file that an editor saved with a byte-order mark; a binary file's error shows no bytes that are not text", () => {
+    expect(parseMetricsFile(`\uFEFF${text}`, 'm.json').metrics.testAcc).toBe(0.846);
+    const binary = `\x08\x00\x00\x00\x00\x00\x00\x00{"__metadata__":\u00ff\u0101`;
+    expect(refusal(binary)).toMatch(/^m\.json: is not JSON \([\x20-\x7e]*\): truncated, or not a metrics file$/);
   });
 
   it('reading names the file (or its label) and the problem: missing, a directory', () => {
