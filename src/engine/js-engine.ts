@@ -43,7 +43,7 @@ export class JsEngine implements Engine {
     const { net } = this;
     const x = this.batch.gather(rows);
     for (const b of this.savedBuffers) b.saved.set(b.live);
-    const grads = net.gradient(x, this.batch.t);
+    const grads = net.gradient(x, x.rows === this.batch.t.length ? this.batch.t : this.batch.t.subarray(0, x.rows));
     if (grads.loss <= this.maxLoss) {
       this.optimizer.update(net.params, grads);
     } else {

@@ -32,11 +32,16 @@ export class BatchBuilder {
     return this.x;
   }
 
-  /** Fills the whole batch with the examples rows[0 .. capacity) (each drawn by the caller). */
+  /**
+   * The examples rows[0 .. n) (each drawn by the caller; 1 <= n <= capacity) as the batch's
+   * first n rows, their labels in t[0 .. n); returns those rows (the whole batch when n is the
+   * capacity).
+   */
   gather(rows: ArrayLike<number>): Matrix {
-    if (rows.length !== this.capacity) throw new RangeError(`BatchBuilder.gather: ${rows.length} rows for a batch of ${this.capacity}`);
-    for (let r = 0; r < this.capacity; r++) this.copyRow(r, rows[r]);
-    return this.x;
+    const n = rows.length;
+    if (!(n >= 1 && n <= this.capacity)) throw new RangeError(`BatchBuilder.gather: ${n} rows for a batch of 1 to ${this.capacity}`);
+    for (let r = 0; r < n; r++) this.copyRow(r, rows[r]);
+    return n === this.capacity ? this.x : this.x.topRows(n);
   }
 
   /** Examples start .. start + count - 1 in order; returns a view of the first `count` rows. */

@@ -122,6 +122,25 @@ describe('ProgramEngine', () => {
 });
 
 describe('the CLI on the program engine', () => {
+  it('both engines take a batch shorter than batchSize (its largest), with the same weights after it', async () => {
+    const stepShort = async (backend: 'js' | 'wasm', factory: EngineFactory): Promise<{ loss: number; params: Record<string, Float32Array> }> => {
+      setBackend(backend);
+      const state = initialState(config, 784);
+      const engine = await factory({ net: state.net, optimizer: state.optimizer, dataset, batchSize: config.batchSize, maxLoss: Infinity, threads: 1 });
+      try {
+        const loss = engine.step(Int32Array.from([3, 141, 59, 26, 535, 897, 932])); // 7 rows of 20
+        engine.sync();
+        return { loss, params: paramsOf(state.net) };
+      } finally {
+        await engine.close();
+      }
+    };
+    const reference = await stepShort('js', layers);
+    const fast = await stepShort('wasm', program(1));
+    expect(Math.abs(fast.loss - reference.loss)).toBeLessThanOrEqual(1e-5 * reference.loss);
+    for (const d of tensorDiffs(fast.params, reference.params)) expect(d.normwise, d.name).toBeLessThanOrEqual(1e-5);
+  });
+
   it('trains 784-100-100-10 he Adam on mnist-lite above 0.85 test accuracy, exit 0', () => {
     const out = spawnSync(process.execPath, ['bin/bp-train.js', '--hidden', '100,100', '--init', 'he', '--optimizer', 'adam', '--iters', '300', '--data', 'mnist-lite', '--json'], {
       encoding: 'utf8',
