@@ -136,6 +136,9 @@ function checkReadable(bytes: Uint8Array, net: MultiLayerNet): void {
   for (const key of ['inputSize', 'hiddenSizeList', 'outputSize', 'activation', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda'] as const) {
     if (String(found[key]) !== String(wanted[key])) throw new RangeError(`encodeModel: meta.network.${key} is ${String(found[key])} but the net's is ${String(wanted[key])}`);
   }
+  // With dropout, the seed and the iteration draw a resumed run's masks: they must be the net's.
+  if (net.spec.useDropout && back.net.seed !== net.seed) throw new RangeError(`encodeModel: meta.training.seed is ${back.net.seed} but the net's (its dropout masks') is ${net.seed}`);
+  if (net.spec.useDropout && back.meta.iteration !== net.iteration) throw new RangeError(`encodeModel: meta.iteration is ${back.meta.iteration} but the net's (its dropout masks') is ${net.iteration}`);
 }
 
 /**

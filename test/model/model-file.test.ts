@@ -215,6 +215,18 @@ describe('saveModel / loadModel', () => {
     expect(paramBytes(loaded.net)).toEqual(paramBytes(net));
   });
 
+  it('with dropout, refuses metadata whose seed or iteration are not the net\'s (they draw a resumed run\'s masks)', () => {
+    const net = new MultiLayerNet({ inputSize: 6, hiddenSizeList: [5], outputSize: 10, useDropout: true, dropoutRatio: 0.3, seed: 4 });
+    const r = new Random(2);
+    const x = Matrix.zeros(4, 6);
+    x.data.forEach((_, i, a) => (a[i] = r.nextGaussian()));
+    for (let k = 0; k < 2; k++) net.gradient(x, [0, 1, 2, 3]);
+    const meta = { ...sampleMeta(net), iteration: 2, training: { ...sampleMeta(net).training, seed: 4 } };
+    expect(decodeModel(encodeModel(net, meta), 'x').net.iteration).toBe(2);
+    expect(() => encodeModel(net, { ...meta, iteration: 0 })).toThrow("encodeModel: meta.iteration is 0 but the net's (its dropout masks') is 2");
+    expect(() => encodeModel(net, { ...meta, training: { ...meta.training, seed: 77 } })).toThrow("encodeModel: meta.training.seed is 77 but the net's (its dropout masks') is 4");
+  });
+
   it('refuses an optimizer state with slots for some parameters only', () => {
     const net = sampleNet(4, 3);
     const momentum = new Momentum(0.01, 0.9);
