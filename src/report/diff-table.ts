@@ -61,8 +61,20 @@ export function diffMarkdown(diff: MetricsDiff): string[] {
   return [row(header), row(header.map(() => '---')), ...body.map(row)];
 }
 
+/** Text as a table cell: a | or a backslash kept as text, a newline as a space, and no HTML (a data path `<b>` is shown, not rendered). */
 export function markdownCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Text as inline code (shown as it is, HTML too): no backtick or newline can end it early. */
+export function markdownCode(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
 }
 
 /** The --json form: the files (the first is what the changes are against) and every row. */

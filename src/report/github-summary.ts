@@ -6,7 +6,7 @@
 import type { MetricsFile } from '../train/metrics-file.js';
 import { comparisonDiff } from '../train/metrics-diff.js';
 import { relativeGateLine } from './baseline-text.js';
-import { diffMarkdown, markdownCell } from './diff-table.js';
+import { diffMarkdown, markdownCell, markdownCode } from './diff-table.js';
 import { acc, gateLine, lossText, thousands } from './format.js';
 import type { UncheckedGate } from './junit.js';
 
@@ -47,7 +47,7 @@ export function stepSummaryMarkdown(run: MetricsFile, unchecked: readonly Unchec
   if (run.baseline) {
     const b = run.baseline;
     const allowed = b.configChanges.length > 0 ? ', configuration changes allowed by `--allow-config-change`' : '';
-    lines.push('', `Against the baseline \`${markdownCell(b.file)}\` (bp-train ${b.version}${allowed}):`, '', ...diffMarkdown(comparisonDiff(b, ['baseline', 'this run'])));
+    lines.push('', `Against the baseline ${markdownCode(b.file)} (bp-train ${b.version}${allowed}):`, '', ...diffMarkdown(comparisonDiff(b, ['baseline', 'this run'])));
   }
   return `${lines.join('\n')}\n\n`;
 }

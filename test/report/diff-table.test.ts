@@ -4,7 +4,7 @@
  * table that stays one valid table whatever the file names, JSON).
  */
 import { describe, expect, it } from 'vitest';
-import { changeText, diffJson, diffMarkdown, diffText } from '../../src/report/diff-table.js';
+import { changeText, diffJson, diffMarkdown, diffText, markdownCell, markdownCode } from '../../src/report/diff-table.js';
 import { comparisonDiff, diffMetrics } from '../../src/train/metrics-diff.js';
 import { compareWithBaseline } from '../../src/train/baseline.js';
 import { configChanges } from '../../src/train/run-config.js';
@@ -26,6 +26,13 @@ describe('changeText', () => {
     [0.0000032, '+3.2e-6'],
     [-0.0000032, '-3.2e-6'],
   ])('%s -> %s', (change, text) => expect(changeText(change)).toBe(text));
+});
+
+describe('markdownCell and markdownCode', () => {
+  it('show a data path as text in a table cell (no HTML, no broken row) and as inline code', () => {
+    expect(markdownCell('data/<b>x</b> & a|b\\c\nd')).toBe('data/&lt;b&gt;x&lt;/b&gt; &amp; a\\|b\\\\c d');
+    expect(markdownCode('base`line\n<b>.json')).toBe("`base'line <b>.json`");
+  });
 });
 
 describe('diffMetrics', () => {
