@@ -80,7 +80,7 @@ export interface ExperimentRun {
   /** In the runs' order; null for a run that never started (stopped before its turn). */
   outcomes: (RunOutcome | null)[];
   signal: StopSignal | null;
-  /** The runs were asked to stop because standard output closed (main.ts). */
+  /** Some runs were cut short or never started because standard output closed (main.ts). */
   byOutput: boolean;
   workers: number;
 }
@@ -125,7 +125,8 @@ export async function runExperiment(
       },
     });
     flush(true);
-    return { outcomes, signal: interrupt.signal(), byOutput: interrupt.byOutput(), workers };
+    const cut = outcomes.some((o) => o === null || o.status === 'interrupted');
+    return { outcomes, signal: interrupt.signal(), byOutput: interrupt.byOutput() && cut, workers };
   } finally {
     view.close();
     interrupt.dispose();

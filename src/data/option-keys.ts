@@ -5,6 +5,14 @@
  */
 
 /**
+ * Every key of T, listed once for checkOptionKeys: `keysOf<T>()(['a', 'b'])` does not compile
+ * when the list leaves out a key of T or names one that T does not have.
+ */
+export function keysOf<T>(): <const K extends readonly (keyof T & string)[]>(keys: K & (Exclude<keyof T, K[number]> extends never ? unknown : 'a key of T is missing')) => K {
+  return (keys) => keys;
+}
+
+/**
  * @throws TypeError naming the first unknown key, the known key it is nearest to (differing in
  * case and underscores, then by up to two letters), and every known key.
  */

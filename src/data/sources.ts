@@ -30,7 +30,7 @@ import { DataError } from './data-error.js';
 import { limitSplit, type Dataset, type Split } from './dataset.js';
 import { readIdxPair } from './idx.js';
 import { Random } from './random.js';
-import { checkOptionKeys } from './option-keys.js';
+import { checkOptionKeys, keysOf } from './option-keys.js';
 
 /** The four file names of an MNIST-style dataset directory (each may also end in .gz). */
 export const IDX_FILE_NAMES = {
@@ -52,16 +52,14 @@ export interface DatasetLimits {
   testLimit?: number;
 }
 
+/** Every key of DatasetLimits, for checkOptionKeys. */
+const LIMIT_KEYS = keysOf<DatasetLimits>()(['trainLimit', 'testLimit']);
+
 /**
  * Load a dataset by spec: 'mnist', 'mnist-lite', a catalog name (already fetched) or a
  * directory path, then apply the limits.
  * @throws DataError when the data is missing or malformed.
  */
-/** Every key of DatasetLimits (the type below fails to compile when one is missing). */
-const LIMIT_KEYS = ['trainLimit', 'testLimit'] as const satisfies readonly (keyof DatasetLimits)[];
-const allLimitKeys: Exclude<keyof DatasetLimits, (typeof LIMIT_KEYS)[number]> extends never ? true : never = true;
-void allLimitKeys;
-
 export function loadDataset(spec: string, limits: DatasetLimits = {}): Dataset {
   checkOptionKeys('loadDataset: limits', limits, LIMIT_KEYS);
   const { train, test } = loadSplits(spec);

@@ -12,7 +12,7 @@ import { limitSplit } from '../data/dataset.js';
 import { withValidation } from '../data/validation-split.js';
 import type { EpochEvent } from '../train/events.js';
 import type { TrainConfig } from '../train/trainer.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export interface DataProtocol {
   /** The first N training examples (before the validation share is held out). */
@@ -26,6 +26,9 @@ export interface DataProtocol {
   /** Seed of the validation shuffle. */
   validationSeed?: number;
 }
+
+/** Every key of DataProtocol, for checkOptionKeys. */
+const PROTOCOL_KEYS = keysOf<DataProtocol>()(['trainLimit', 'testLimit', 'test', 'validation', 'validationSeed']);
 
 /** One run of an experiment: its label in tables and charts, and what it trains. */
 export interface RunSpec {
@@ -42,11 +45,6 @@ export function emptySplit(like: Split): Split {
 }
 
 /** The dataset every run of the experiment trains on: the loaded one cut by the protocol. */
-/** Every key of DataProtocol (the type below fails to compile when one is missing). */
-const PROTOCOL_KEYS = ['trainLimit', 'testLimit', 'test', 'validation', 'validationSeed'] as const satisfies readonly (keyof DataProtocol)[];
-const allProtocolKeys: Exclude<keyof DataProtocol, (typeof PROTOCOL_KEYS)[number]> extends never ? true : never = true;
-void allProtocolKeys;
-
 export function cutDataset(dataset: Dataset, protocol: DataProtocol): Dataset {
   checkOptionKeys('cutDataset: protocol', protocol, PROTOCOL_KEYS);
   const cut: Dataset = {

@@ -72,7 +72,7 @@ export const CAUSES: Readonly<Record<string, string>> = {
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, ops: FileOps = nodeFileOps): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  if (/[\\/]$/.test(file) && !isDirectory(file)) throw new WriteError(file, 'it names a folder (it ends in /)', 'EISDIR', false);
+  if (endsAsFolder(file)) throw new WriteError(file, 'it names a folder (it ends in /)', 'EISDIR', false);
   const kind = targetKind(file);
   if (kind !== 'file') {
     writeInPlace(file, bytes, kind, ops);
@@ -88,11 +88,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, ops: Fi
     // The new file keeps the old one's permissions (a private model stays private).
     fd = ops.openSync(tmp, 'wx', previous?.mode ?? 0o666);
     created = true;
-    for (let offset = 0; offset < bytes.length; ) {
-      const written = ops.writeSync(fd, bytes, offset, bytes.length - offset);
-      if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-      offset += written;
-    }
+    writeAll(fd, bytes, ops);
     ops.fsyncSync(fd);
     const open = fd;
     fd = null; // a failed close(2) must not be retried: the descriptor is gone either way
@@ -139,16 +135,26 @@ function writeInPlace(file: string, bytes: Uint8Array, kind: 'device' | 1 | 2, o
   let fd: number | null = null;
   try {
     fd = kind === 'device' ? ops.openSync(file, 'w') : kind;
-    for (let offset = 0; offset < bytes.length; ) {
-      const written = ops.writeSync(fd, bytes, offset, bytes.length - offset);
-      if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-      offset += written;
-    }
+    writeAll(fd, bytes, ops);
   } catch (err) {
     throw toWriteError(file, err, false);
   } finally {
     if (kind === 'device' && fd !== null) ignoreErrors(() => ops.closeSync(fd!));
   }
+}
+
+/** Every byte, in as many write(2) calls as it takes (one may take fewer bytes than asked). */
+function writeAll(fd: number, bytes: Uint8Array, ops: FileOps): void {
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = ops.writeSync(fd, bytes, offset, bytes.length - offset);
+    if (!(written > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    offset += written;
+  }
+}
+
+/** Whether a name ends in / but is not a folder: it cannot name the file to write. */
+function endsAsFolder(file: string): boolean {
+  return /[\\/]$/.test(file) && !isDirectory(file);
 }
 
 /** The target's permission bits if it is a file there now, else null. */
@@ -229,7 +235,7 @@ function toWriteError(file: string, err: unknown, previousKept: boolean): unknow
 
 /** The reason a file could not be written there, or null if its folder is a writable directory. */
 export function unwritableReason(file: string): string | null {
-  if (/[\\/]$/.test(file) && !isDirectory(file)) return `${file} names a folder (it ends in /), not a file`;
+  if (endsAsFolder(file)) return `${file} names a folder (it ends in /), not a file`;
   const kind = targetKind(file);
   if (kind !== 'file') {
     // A device, a pipe, or standard output: written in place, so only it must be writable.

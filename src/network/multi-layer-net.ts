@@ -36,7 +36,7 @@ import { numericalGradient } from './numerical-gradient.js';
 import { initParams } from './init.js';
 import { planNet, type NetPlan } from './plan.js';
 import { resolveSpec, type NetSpec, type ResolvedNetSpec } from './spec.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export interface MultiLayerNetOptions extends NetSpec {
   /** The book's weight_decay_lambda: 0 (the default) for none. */
@@ -47,12 +47,10 @@ export interface MultiLayerNetOptions extends NetSpec {
   dtype?: DType;
 }
 
-/** Every key of MultiLayerNetOptions (the type below fails to compile when one is missing). */
-const OPTION_KEYS = [
+/** Every key of MultiLayerNetOptions, for checkOptionKeys. */
+const OPTION_KEYS = keysOf<MultiLayerNetOptions>()([
   'inputSize', 'hiddenSizeList', 'outputSize', 'activation', 'weightInitStd', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda', 'seed', 'dtype',
-] as const satisfies readonly (keyof MultiLayerNetOptions)[];
-const allOptionKeys: Exclude<keyof MultiLayerNetOptions, (typeof OPTION_KEYS)[number]> extends never ? true : never = true;
-void allOptionKeys;
+]);
 
 export type AffineEntry = { readonly kind: 'affine'; readonly name: string; readonly layer: Affine; readonly W: string; readonly b: string };
 export type ActivationEntry = { readonly kind: 'activation'; readonly name: string; readonly layer: Relu | Sigmoid | Tanh };

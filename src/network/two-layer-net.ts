@@ -11,7 +11,7 @@ import type { Affine } from '../layers/affine.js';
 import { Relu } from '../layers/relu.js';
 import { MultiLayerNet, type Gradients, type NetLayer } from './multi-layer-net.js';
 import type { Truth } from '../layers/softmax-with-loss.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export const PARAM_NAMES = ['W1', 'b1', 'W2', 'b2'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -28,10 +28,8 @@ export interface TwoLayerNetOptions {
   dtype?: DType;
 }
 
-/** Every key of TwoLayerNetOptions (the type below fails to compile when one is missing). */
-const OPTION_KEYS = ['inputSize', 'hiddenSize', 'outputSize', 'weightInitStd', 'seed', 'dtype'] as const satisfies readonly (keyof TwoLayerNetOptions)[];
-const allOptionKeys: Exclude<keyof TwoLayerNetOptions, (typeof OPTION_KEYS)[number]> extends never ? true : never = true;
-void allOptionKeys;
+/** Every key of TwoLayerNetOptions, for checkOptionKeys. */
+const OPTION_KEYS = keysOf<TwoLayerNetOptions>()(['inputSize', 'hiddenSize', 'outputSize', 'weightInitStd', 'seed', 'dtype']);
 
 /**
  * NOTE: a MultiLayerNet of string-named params (not MultiLayerNet<ParamName>), so that a

@@ -11,13 +11,16 @@ import { DataError } from '../data/data-error.js';
 import { METRIC_KEYS, type MetricKey, type MetricsRecord } from './metrics-file.js';
 import type { ConfigChange } from './run-config.js';
 import type { Summary } from './summary.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export interface RelativeBars {
   maxDrop?: number;
   maxTrainDrop?: number;
   maxLossRise?: number;
 }
+
+/** Every key of RelativeBars, for checkOptionKeys. */
+const BAR_KEYS = keysOf<RelativeBars>()(['maxDrop', 'maxTrainDrop', 'maxLossRise']);
 
 export type RelativeGateOption = '--max-drop' | '--max-train-drop' | '--max-loss-rise';
 
@@ -78,11 +81,6 @@ export function checkUsableBaseline(baseline: MetricsRecord, label: string, bars
     }
   }
 }
-
-/** Every key of RelativeBars (the type below fails to compile when one is missing). */
-const BAR_KEYS = ['maxDrop', 'maxTrainDrop', 'maxLossRise'] as const satisfies readonly (keyof RelativeBars)[];
-const allBarKeys: Exclude<keyof RelativeBars, (typeof BAR_KEYS)[number]> extends never ? true : never = true;
-void allBarKeys;
 
 /** @throws TypeError for a bar it does not know (a misspelt one would switch its gate off). */
 export function compareWithBaseline(

@@ -8,7 +8,7 @@ import { BatchBuilder } from '../kernels/batches.js';
 import type { DType } from '../kernels/matrix.js';
 import { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Activation, WeightInit } from '../network/spec.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export interface GradcheckConfig {
   /** Widths of the hidden layers (a number: one hidden layer). */
@@ -26,6 +26,9 @@ export interface GradcheckConfig {
   dropoutRatio?: number;
   weightDecayLambda?: number;
 }
+
+/** Every key of GradcheckConfig, for checkOptionKeys. */
+const CONFIG_KEYS = keysOf<GradcheckConfig>()(['hidden', 'activation', 'samples', 'seed', 'dtype', 'weightInitStd', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda']);
 
 export interface GradcheckResult {
   event: 'gradcheck';
@@ -54,11 +57,6 @@ export function gradcheckNet(split: Split, config: GradcheckConfig): MultiLayerN
     dtype: config.dtype ?? 'float64',
   });
 }
-
-/** Every key of GradcheckConfig (the type below fails to compile when one is missing). */
-const CONFIG_KEYS = ['hidden', 'activation', 'samples', 'seed', 'dtype', 'weightInitStd', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'weightDecayLambda'] as const satisfies readonly (keyof GradcheckConfig)[];
-const allConfigKeys: Exclude<keyof GradcheckConfig, (typeof CONFIG_KEYS)[number]> extends never ? true : never = true;
-void allConfigKeys;
 
 /** @throws TypeError for a config key it does not know (a misspelt one would check another net). */
 export function gradcheck(split: Split, config: GradcheckConfig): GradcheckResult[] {

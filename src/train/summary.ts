@@ -5,7 +5,7 @@
  */
 import type { BaselineComparison } from './baseline.js';
 import type { TrainResult } from './trainer.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 
 export interface Gate {
   option: '--min-test-acc' | '--min-train-acc' | '--min-val-acc' | '--max-loss';
@@ -21,6 +21,9 @@ export interface GateBars {
   minValAcc?: number;
   maxLoss?: number;
 }
+
+/** Every key of GateBars, for checkOptionKeys. */
+const GATE_KEYS = keysOf<GateBars>()(['minTestAcc', 'minTrainAcc', 'minValAcc', 'maxLoss']);
 
 export interface Summary {
   event: 'summary';
@@ -54,13 +57,10 @@ export interface Summary {
   baseline?: BaselineComparison;
 }
 
-/** A NaN value (nothing measured) never passes a gate. */
-/** Every key of GateBars (the type below fails to compile when one is missing). */
-const GATE_KEYS = ['minTestAcc', 'minTrainAcc', 'minValAcc', 'maxLoss'] as const satisfies readonly (keyof GateBars)[];
-const allGateKeys: Exclude<keyof GateBars, (typeof GATE_KEYS)[number]> extends never ? true : never = true;
-void allGateKeys;
-
-/** @throws TypeError for a bar it does not know (a misspelt one would switch its gate off). */
+/**
+ * The gates set in `bars`: a NaN value (nothing measured) never passes one.
+ * @throws TypeError for a bar it does not know (a misspelt one would switch its gate off).
+ */
 export function checkGates(result: TrainResult, bars: GateBars): Gate[] {
   checkOptionKeys('checkGates: bars', bars, GATE_KEYS);
   const gates: Gate[] = [];

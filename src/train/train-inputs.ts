@@ -6,18 +6,16 @@
  * of bounds", where the TypeScript layers threw or trained on nothing.
  */
 import type { Dataset, Split } from '../data/dataset.js';
-import { checkOptionKeys } from '../data/option-keys.js';
+import { checkOptionKeys, keysOf } from '../data/option-keys.js';
 import type { TrainConfig, TrainHooks, TrainState } from './trainer.js';
 
 const MAX_SEED = 0xffff_ffff;
 
-/** Every key of TrainConfig (the type below fails to compile when one is missing). */
-const CONFIG_KEYS = [
+/** Every key of TrainConfig, for checkOptionKeys. */
+const CONFIG_KEYS = keysOf<TrainConfig>()([
   'hidden', 'activation', 'weightInitStd', 'weightDecayLambda', 'useBatchnorm', 'useDropout', 'dropoutRatio', 'optimizer', 'lr', 'momentum', 'decayRate', 'beta1', 'beta2',
   'batchSize', 'iterations', 'seed', 'measureEvery', 'maxLoss',
-] as const satisfies readonly (keyof TrainConfig)[];
-const allConfigKeys: Exclude<keyof TrainConfig, (typeof CONFIG_KEYS)[number]> extends never ? true : never = true;
-void allConfigKeys;
+]);
 
 /** A TrainConfig object with no key it does not know (a misspelt one would be ignored). @throws TypeError */
 export function checkConfigKeys(who: string, config: unknown): void {

@@ -227,8 +227,6 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   );
   const finished = result.outcomes.filter((o): o is RunOutcome => o !== null);
   const notStarted = result.outcomes.length - finished.length;
-  // A closed standard output stops the runs as a signal does (main.ts): then some were cut or not started.
-  const cut = result.byOutput && (notStarted > 0 || finished.some((o) => o.status === 'interrupted'));
   let code: number = EXIT.ok;
   if (opts.plot !== undefined && finished.some((o) => o.status !== 'failed')) {
     const file = opts.plot;
@@ -247,7 +245,7 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
       JSON.stringify({
         event: 'summary',
         runs: finished.map((o) => summaryRow(o, test.count > 0)),
-        interrupted: result.signal !== null || cut,
+        interrupted: result.signal !== null || result.byOutput,
         notStarted,
         workers: result.workers,
         wallMs: Math.round(performance.now() - started),
@@ -256,7 +254,7 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   } else {
     for (const line of resultsTable(finished, test.count > 0, validation !== undefined)) out(line);
   }
-  if (result.signal !== null || cut) {
+  if (result.signal !== null || result.byOutput) {
     const why = result.signal !== null ? `interrupted (${result.signal})` : 'stopped (standard output closed)';
     note(`bp-train: ${why}: ${finished.filter((o) => o.status !== 'interrupted').length} of ${total} runs finished${notStarted > 0 ? `, ${notStarted} not started` : ''}`);
   }
@@ -264,7 +262,7 @@ export async function compareCommand(opts: CompareCliOptions, explicit: (key: st
   for (const line of failures.lines) note(line);
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
-  if (cut) return EXIT.pipeClosed;
+  if (result.byOutput) return EXIT.pipeClosed;
   return failures.code;
 }
 

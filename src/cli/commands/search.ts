@@ -130,9 +130,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
       code = EXIT.write;
     }
   }
-  // A closed standard output stops the trials as a signal does (main.ts): then some were cut or not started.
-  const cut = result.byOutput && result.outcomes.some((o) => o === null || o.status === 'interrupted');
-  const interrupted = result.signal !== null || cut;
+  const interrupted = result.signal !== null || result.byOutput;
   if (opts.json) {
     out(
       JSON.stringify({
@@ -159,7 +157,7 @@ export async function searchCommand(opts: SearchCliOptions, explicit: (key: stri
   }
   if (code !== EXIT.ok) return code;
   if (result.signal !== null) return SIGNAL_EXIT[result.signal];
-  if (cut) return EXIT.pipeClosed;
+  if (result.byOutput) return EXIT.pipeClosed;
   if (failures.code !== EXIT.ok) return failures.code;
   return gateFailed ? EXIT.gateFailed : EXIT.ok;
 }
